@@ -1,0 +1,13 @@
+# Copyright 2026 TC Ops
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "TC Ops Network",
+    "summary": "Equipment registry, SNMP diagnostics and polling, TR-069 actions",
+    "version": "18.0.1.0.0",
+    "category": "ISP Operations",
+    "website": "https://github.com/tc-ops/tc-ops",
+    "author": "TC Ops",
+    "license": "LGPL-3",
+    "depends": ["tc_care"],
+    "data": ["security/ir.model.access.csv"],
+}
