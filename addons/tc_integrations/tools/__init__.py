@@ -1,0 +1,11 @@
+"""Pure-Python integration helpers of ``tc_integrations`` (no Odoo import here).
+
+- ``webhook``: Standard Webhooks signing / verification of inbound events.
+- ``api_client``: ``DataPlaneClient`` for the ISP data-plane microservices.
+- ``masking``: ``mask_payload`` to hide secrets and card data before logging.
+
+The Odoo layer imports them as ``odoo.addons.tc_integrations.tools.<module>``;
+the tests without Odoo as ``tc_integrations.tools.<module>``.
+"""
+
+from . import api_client, masking, webhook
