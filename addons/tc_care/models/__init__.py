@@ -1,0 +1,11 @@
+from . import (
+    helpdesk_sla,
+    helpdesk_ticket,
+    helpdesk_ticket_sla,
+    helpdesk_ticket_team,
+    helpdesk_ticket_type,
+    res_config_settings,
+    res_partner,
+    tc_care_interaction,
+    tc_case_timeline,
+)

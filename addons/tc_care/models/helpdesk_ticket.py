@@ -1,0 +1,784 @@
+# Copyright 2026 TC Ops
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from psycopg2.extras import execute_values
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_datetime
+from odoo.tools.safe_eval import safe_eval
+
+from .helpdesk_ticket_sla import (
+    LEVEL_AT_RISK,
+    LEVEL_BREACHED,
+    LEVEL_LONG_BREACHED,
+    SLA_STATUS,
+)
+
+_logger = logging.getLogger(__name__)
+
+REF_FIELDS = (
+    "tc_order_ref",
+    "tc_subscription_ref",
+    "tc_invoice_ref",
+    "tc_payment_ref",
+    "tc_provisioning_job_ref",
+    "tc_correlation_id",
+)
+# ticket fields whose change can change which SLAs apply
+SLA_MATCH_FIELDS = {"priority", "type_id", "team_id", "category_id", "tag_ids"}
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    # -- ISP references (ids of records owned by the microservices) ---------------
+    tc_order_ref = fields.Char("Order ref", index="btree_not_null", tracking=True)
+    tc_subscription_ref = fields.Char(
+        "Subscription ref", index="btree_not_null", tracking=True
+    )
+    tc_invoice_ref = fields.Char("Invoice ref", index="btree_not_null", tracking=True)
+    tc_payment_ref = fields.Char("Payment ref", index="btree_not_null", tracking=True)
+    tc_provisioning_job_ref = fields.Char(
+        "Provisioning job ref", index="btree_not_null", tracking=True
+    )
+    tc_correlation_id = fields.Char("Correlation id", index="btree_not_null")
+    tc_any_ref = fields.Char(
+        "Any reference",
+        compute="_compute_tc_any_ref",
+        search="_search_tc_any_ref",
+        help="Finds a case by order, subscription, invoice, payment, provisioning "
+        "job reference or correlation id.",
+    )
+    # -- customer and location --------------------------------------------------
+    tc_location_id = fields.Many2one(
+        "res.partner",
+        "Service location",
+        index="btree_not_null",
+        domain="[('type', '=', 'service_location'), "
+        "('commercial_partner_id', '=', commercial_partner_id)]",
+        tracking=True,
+    )
+    tc_tier = fields.Selection(
+        string="Customer tier",
+        related="commercial_partner_id.tc_tier",
+        store=True,
+    )
+    # -- SLA ----------------------------------------------------------------------
+    tc_sla_status = fields.Selection(
+        SLA_STATUS,
+        "SLA status",
+        compute="_compute_tc_sla_status",
+        store=True,
+        index=True,
+    )
+    tc_sla_deadline = fields.Datetime(
+        "Next SLA deadline",
+        compute="_compute_tc_sla_status",
+        store=True,
+        index=True,
+        help="Earliest deadline of the SLAs still running.",
+    )
+    tc_first_response_at = fields.Datetime("First response", readonly=True)
+    # -- progress and stuck detection ------------------------------------------------
+    tc_last_progress_at = fields.Datetime(
+        "Last progress",
+        default=fields.Datetime.now,
+        readonly=True,
+        index=True,
+        help="Last stage change, staff message or linked event.",
+    )
+    tc_is_stuck = fields.Boolean("Stuck", readonly=True, index=True)
+    tc_stuck_reason = fields.Char("Why is it stuck?", readonly=True)
+    tc_stuck_since = fields.Datetime(readonly=True)
+    tc_waiting_for = fields.Char(
+        "Waiting for",
+        help="What the case waits for, set by integrations "
+        "(e.g. 'ProvisioningFailed follow-up').",
+    )
+    tc_timeline_ids = fields.One2many("tc.case.timeline", "ticket_id", "Timeline")
+    tc_interaction_ids = fields.One2many(
+        "tc.care.interaction", "ticket_id", "Interactions"
+    )
+    # -- outage incidents ------------------------------------------------------------
+    tc_is_incident = fields.Boolean("Outage incident", index=True, tracking=True)
+    tc_incident_id = fields.Many2one(
+        "helpdesk.ticket",
+        "Incident",
+        index="btree_not_null",
+        domain="[('tc_is_incident', '=', True)]",
+        tracking=True,
+    )
+    tc_incident_child_ids = fields.One2many(
+        "helpdesk.ticket", "tc_incident_id", "Affected cases"
+    )
+    tc_incident_child_count = fields.Integer(compute="_compute_tc_incident_child_count")
+    tc_incident_olt_ref = fields.Char(
+        "Affected OLT", help="Locations on this OLT are affected."
+    )
+    tc_incident_pon_port = fields.Char(
+        "Affected PON port", help="Empty: the whole OLT is affected."
+    )
+    tc_incident_location_ids = fields.Many2many(
+        "res.partner",
+        "helpdesk_ticket_tc_incident_location_rel",
+        "ticket_id",
+        "partner_id",
+        "Affected locations",
+        domain=[("type", "=", "service_location")],
+    )
+    tc_customer_notice = fields.Text(
+        "Customer notice", help="Shown in the portal to affected customers."
+    )
+
+    # ------------------------------------------------------------------------------
+    # computes
+    # ------------------------------------------------------------------------------
+    @api.depends(*REF_FIELDS)
+    def _compute_tc_any_ref(self):
+        for ticket in self:
+            ticket.tc_any_ref = " ".join(filter(None, (ticket[f] for f in REF_FIELDS)))
+
+    def _search_tc_any_ref(self, operator, value):
+        if operator not in ("=", "ilike", "like", "=ilike"):
+            raise UserError(
+                self.env._("Unsupported search on references: %s", operator)
+            )
+        domain = []
+        for field_name in REF_FIELDS:
+            domain = (
+                ["|", (field_name, operator, value)] + domain
+                if domain
+                else [(field_name, operator, value)]
+            )
+        return domain
+
+    @api.depends(
+        "ticket_sla_ids.tc_status", "ticket_sla_ids.deadline", "ticket_sla_ids.state"
+    )
+    def _compute_tc_sla_status(self):
+        order = ["breached", "at_risk", "on_track", "met"]
+        for ticket in self:
+            statuses = set(ticket.ticket_sla_ids.mapped("tc_status"))
+            ticket.tc_sla_status = next((s for s in order if s in statuses), False)
+            running = ticket.ticket_sla_ids.filtered(
+                lambda line: line.state == "in_progress"
+            )
+            ticket.tc_sla_deadline = min(running.mapped("deadline"), default=False)
+
+    @api.depends("tc_incident_child_ids")
+    def _compute_tc_incident_child_count(self):
+        for ticket in self:
+            ticket.tc_incident_child_count = len(ticket.tc_incident_child_ids)
+
+    @api.constrains("tc_incident_id", "tc_is_incident")
+    def _check_tc_incident(self):
+        for ticket in self:
+            if ticket.tc_incident_id and ticket.tc_is_incident:
+                raise ValidationError(
+                    self.env._(
+                        "%(t)s is an incident itself and cannot be attached to "
+                        "another incident.",
+                        t=ticket.display_name,
+                    )
+                )
+            if ticket.tc_incident_id and not ticket.tc_incident_id.tc_is_incident:
+                raise ValidationError(
+                    self.env._(
+                        "%(p)s is not an outage incident.",
+                        p=ticket.tc_incident_id.display_name,
+                    )
+                )
+
+    @api.onchange("tc_location_id")
+    def _onchange_tc_location_id(self):
+        if self.tc_location_id and not self.partner_id:
+            self.partner_id = self.tc_location_id.parent_id
+
+    # ------------------------------------------------------------------------------
+    # SLA matching, batched
+    # ------------------------------------------------------------------------------
+    def _tc_match_slas(self):
+        """Return {ticket: helpdesk.sla recordset} for every ticket of ``self``.
+
+        Same result as OCA's ``_get_sla`` (per ticket: one search with
+        ``_get_sla_ticket_domain`` and one domain evaluation per SLA), but batched:
+        one search per distinct (team, tags, category, type) combination, each SLA
+        domain evaluated once on the batch, and our tier/priority filters in memory.
+        """
+        result = {}
+        groups = defaultdict(lambda: self.browse())
+        for ticket in self:
+            key = (
+                ticket.team_id.id,
+                tuple(sorted(ticket.tag_ids.ids)),
+                ticket.category_id.id,
+                ticket.type_id.id,
+                ticket.company_id.id,
+            )
+            groups[key] |= ticket
+        domain_matches = {}
+        sla_model = self.env["helpdesk.sla"]
+        for group in groups.values():
+            candidates = sla_model.search(group[0]._get_sla_ticket_domain())
+            for ticket in group:
+                slas = sla_model.browse()
+                tier = ticket.commercial_partner_id.tc_tier or "standard"
+                for sla in candidates:
+                    if sla.tc_customer_tier and sla.tc_customer_tier != tier:
+                        continue
+                    if sla.tc_priority and sla.tc_priority != ticket.priority:
+                        continue
+                    if sla.domain and sla.domain.strip() not in ("", "[]"):
+                        if sla.id not in domain_matches:
+                            domain_matches[sla.id] = self.filtered_domain(
+                                safe_eval(sla.domain)
+                            )
+                        if ticket not in domain_matches[sla.id]:
+                            continue
+                    slas |= sla
+                result[ticket] = slas
+        return result
+
+    def _get_sla(self):
+        return self._tc_match_slas().get(self, self.env["helpdesk.sla"])
+
+    def set_sla(self):
+        """Override of OCA's per-ticket loop: one create for all lines of the batch
+        (their deadlines then share calendar computations, see
+        ``helpdesk.ticket.sla._compute_deadline``)."""
+        self.ticket_sla_ids.unlink()
+        tickets = self.filtered(lambda t: t.team_id.use_sla)
+        if not tickets:
+            return
+        vals_list = [
+            {"ticket_id": ticket.id, "sla_id": sla.id}
+            for ticket, slas in tickets._tc_match_slas().items()
+            for sla in slas
+        ]
+        if vals_list:
+            self.env["helpdesk.ticket.sla"].create(vals_list)
+
+    def _tc_refresh_slas(self):
+        """Re-match SLAs after a change of priority, type, team, tags or tier: lines
+        that no longer apply go, new ones start from now; untouched lines keep
+        their clock."""
+        matches = self.filtered(lambda t: t.team_id.use_sla)._tc_match_slas()
+        to_create = []
+        to_unlink = self.env["helpdesk.ticket.sla"]
+        for ticket in self:
+            slas = matches.get(ticket, self.env["helpdesk.sla"])
+            to_unlink |= ticket.ticket_sla_ids.filtered(
+                lambda line, slas=slas: (
+                    line.sla_id not in slas and line.state != "expired"
+                )
+            )
+            missing = slas - ticket.ticket_sla_ids.sla_id
+            to_create += [{"ticket_id": ticket.id, "sla_id": s.id} for s in missing]
+        to_unlink.unlink()
+        if to_create:
+            self.env["helpdesk.ticket.sla"].create(to_create)
+
+    # ------------------------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("tc_location_id") and not vals.get("partner_id"):
+                location = self.env["res.partner"].browse(vals["tc_location_id"])
+                vals["partner_id"] = location.parent_id.id
+        tickets = super().create(vals_list)
+        tickets.filtered(
+            lambda t: t.tc_location_id and not t.tc_incident_id and not t.tc_is_incident
+        )._tc_attach_to_open_incidents()
+        return tickets
+
+    def write(self, vals):
+        if "stage_id" in vals:
+            vals = dict(vals)
+            vals.setdefault("tc_last_progress_at", fields.Datetime.now())
+        old_stages = {t.id: t.stage_id for t in self} if "stage_id" in vals else {}
+        result = super().write(vals)
+        if SLA_MATCH_FIELDS & set(vals):
+            self._tc_refresh_slas()
+        if "stage_id" in vals:
+            self._tc_after_stage_change(old_stages)
+        return result
+
+    def _tc_after_stage_change(self, old_stages):
+        entries = []
+        for ticket in self:
+            old = old_stages.get(ticket.id)
+            if old == ticket.stage_id:
+                continue
+            entries.append(
+                {
+                    "ticket_id": ticket.id,
+                    "kind": "stage",
+                    "name": self.env._(
+                        "Stage: %(old)s → %(new)s",
+                        old=old.name if old else "-",
+                        new=ticket.stage_id.name,
+                    ),
+                }
+            )
+        if entries:
+            self.env["tc.case.timeline"].sudo().create(entries)
+        self.filtered("tc_is_stuck")._tc_unstick()
+        closed_incidents = self.filtered(
+            lambda t: t.tc_is_incident and t.stage_id.closed
+        )
+        if closed_incidents:
+            closed_incidents._tc_close_incident_children()
+
+    def _tc_timeline(self, kind, name, progress=False, **extra):
+        """Add one timeline entry to each ticket of ``self`` (used by every addon)."""
+        vals_list = [
+            dict(ticket_id=ticket.id, kind=kind, name=name, progress=progress, **extra)
+            for ticket in self
+        ]
+        return self.env["tc.case.timeline"].sudo().create(vals_list)
+
+    def _tc_mark_progress(self, when=None):
+        when = when or fields.Datetime.now()
+        to_move = self.filtered(
+            lambda t: not t.tc_last_progress_at or t.tc_last_progress_at < when
+        )
+        if to_move:
+            to_move.sudo().write({"tc_last_progress_at": when})
+        self.filtered("tc_is_stuck")._tc_unstick()
+
+    def _tc_unstick(self):
+        self.sudo().write(
+            {"tc_is_stuck": False, "tc_stuck_reason": False, "tc_stuck_since": False}
+        )
+
+    # ------------------------------------------------------------------------------
+    # messages: first response and progress
+    # ------------------------------------------------------------------------------
+    def _message_post_after_hook(self, message, msg_vals):
+        result = super()._message_post_after_hook(message, msg_vals)
+        author = message.author_id
+        staff = author and any(not u.share for u in author.user_ids)
+        if staff and message.message_type == "comment":
+            when = message.date or fields.Datetime.now()
+            self._tc_mark_progress(when)
+            is_public = not message.subtype_id.internal if message.subtype_id else False
+            if is_public:
+                self._tc_first_response(when)
+        return result
+
+    def _tc_first_response(self, when):
+        for ticket in self.filtered(lambda t: not t.tc_first_response_at):
+            ticket.sudo().tc_first_response_at = when
+            met = ticket.ticket_sla_ids.sudo()._tc_mark_responded(when)
+            for line in met:
+                ticket._tc_timeline(
+                    "sla",
+                    self.env._(
+                        "First response %(state)s (%(sla)s)",
+                        state=self.env._("met")
+                        if line.state == "accomplished"
+                        else self.env._("late"),
+                        sla=line.sla_id.name,
+                    ),
+                )
+
+    # ------------------------------------------------------------------------------
+    # escalation cron
+    # ------------------------------------------------------------------------------
+    @api.model
+    def _tc_level3_delta(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("tc_care.sla_level3_hours", "4")
+        )
+        try:
+            return timedelta(hours=float(value))
+        except ValueError:
+            return timedelta(hours=4)
+
+    @api.model
+    def _cron_escalate_sla(self, limit=5000):
+        """Escalate SLA lines that crossed a threshold since their last level.
+
+        Set-based: one search on the stored, indexed ``tc_at_risk_at`` / ``deadline``
+        / ``tc_escalation_level`` of the lines (partial index, see
+        ``helpdesk.ticket.sla.init``), so a run reads the lines that are due, not all
+        open tickets. Idempotent: the level is stored, a second run finds nothing.
+        """
+        now = fields.Datetime.now()
+        long_ago = now - self._tc_level3_delta()
+        Line = self.env["helpdesk.ticket.sla"].sudo()
+        lines = Line.search(
+            [
+                ("state", "in", ("in_progress", "expired")),
+                ("tc_escalation_level", "<", LEVEL_LONG_BREACHED),
+                "|",
+                "|",
+                "&",
+                ("tc_escalation_level", "<", LEVEL_AT_RISK),
+                ("tc_at_risk_at", "<=", now),
+                "&",
+                ("tc_escalation_level", "<", LEVEL_BREACHED),
+                ("deadline", "<=", now),
+                ("deadline", "<=", long_ago),
+            ],
+            limit=limit,
+            order="deadline",
+        )
+        by_level = defaultdict(lambda: Line.browse())
+        for line in lines:
+            if line.deadline and line.deadline <= long_ago:
+                level = LEVEL_LONG_BREACHED
+            elif line.deadline and line.deadline <= now:
+                level = LEVEL_BREACHED
+            else:
+                level = LEVEL_AT_RISK
+            if level > line.tc_escalation_level:
+                by_level[level] |= line
+        for level, level_lines in sorted(by_level.items()):
+            vals = {"tc_escalation_level": level}
+            if level >= LEVEL_BREACHED:
+                vals["state"] = "expired"
+            level_lines.write(vals)
+            level_lines.ticket_id._tc_escalate(level, level_lines)
+        if len(lines) == limit:  # more are due: run again right away
+            self.env.ref("tc_care.ir_cron_tc_escalate_sla")._trigger()
+        return len(lines)
+
+    def _tc_escalate(self, level, lines):
+        """Act on tickets whose SLA lines just reached ``level``, in batch: one
+        activity create, one message batch, one write per reassignment target."""
+        lines_by_ticket = defaultdict(list)
+        for line in lines:
+            lines_by_ticket[line.ticket_id].append(line)
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("helpdesk.ticket")
+        today = fields.Date.context_today(self)
+        activities, timeline, notes = [], [], {}
+        reassign = defaultdict(list)
+        for ticket, tlines in lines_by_ticket.items():
+            names = ", ".join(line.sla_id.name for line in tlines)
+            when = format_datetime(self.env, min(line.deadline for line in tlines))
+            team = ticket.team_id
+            if level == LEVEL_AT_RISK:
+                summary = self.env._("SLA at risk: %(names)s", names=names)
+                note = self.env._("Deadline %(when)s.", when=when)
+                user = ticket.user_id or team.tc_supervisor_id or team.user_id
+            elif level == LEVEL_BREACHED:
+                summary = self.env._("SLA breached: %(names)s", names=names)
+                note = self.env._("Deadline was %(when)s.", when=when)
+                escalation_user = team.tc_escalation_user_id
+                if escalation_user and ticket.user_id != escalation_user:
+                    reassign[escalation_user.id].append(ticket.id)
+                    note += " " + self.env._(
+                        "Reassigned to %(user)s.", user=escalation_user.name
+                    )
+                user = team.tc_supervisor_id or team.user_id
+            else:
+                summary = self.env._("SLA breached for long: %(names)s", names=names)
+                note = self.env._("Deadline was %(when)s.", when=when)
+                user = team.tc_manager_id or team.tc_supervisor_id or team.user_id
+            if level >= LEVEL_BREACHED:
+                notes[ticket.id] = f"{summary}. {note}"
+            if user:
+                activities.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": ticket.id,
+                        "activity_type_id": activity_type.id,
+                        "summary": summary,
+                        "note": note,
+                        "user_id": user.id,
+                        "date_deadline": today,
+                    }
+                )
+            timeline.append(
+                {
+                    "ticket_id": ticket.id,
+                    "kind": "escalation",
+                    "name": self.env._(
+                        "Level %(level)s: %(summary)s", level=level, summary=summary
+                    )
+                    + (f" → {user.name}" if user else ""),
+                }
+            )
+        tickets = self.browse(ticket.id for ticket in lines_by_ticket).sudo()
+        for user_id, ticket_ids in reassign.items():
+            self.browse(ticket_ids).sudo().write({"user_id": user_id})
+        if notes:
+            tickets.filtered(lambda t: t.id in notes)._message_log_batch(
+                bodies=notes, author_id=self.env.ref("base.partner_root").id
+            )
+        if activities:
+            self.env["mail.activity"].sudo().create(activities)
+        self.env["tc.case.timeline"].sudo().create(timeline)
+
+    # ------------------------------------------------------------------------------
+    # stuck detection cron
+    # ------------------------------------------------------------------------------
+    @api.model
+    def _cron_detect_stuck(self, limit=5000):
+        """Flag open tickets with no progress for their type's threshold.
+
+        One search per case kind (a handful) on the indexed ``tc_last_progress_at``
+        among tickets not yet flagged; the reason is written in words."""
+        now = fields.Datetime.now()
+        Type = self.env["helpdesk.ticket.type"].sudo()
+        default_hours = 24.0
+        thresholds = [(t, t.tc_stuck_hours) for t in Type.search([])]
+        thresholds.append((Type.browse(), default_hours))  # tickets without a type
+        flagged = self.browse()
+        for case_type, hours in thresholds:
+            if not hours:
+                continue
+            since = now - timedelta(hours=hours)
+            tickets = (
+                self.sudo()
+                .with_context(active_test=True)
+                .search(
+                    [
+                        ("tc_is_stuck", "=", False),
+                        ("tc_last_progress_at", "<=", since),
+                        ("type_id", "=", case_type.id or False),
+                        ("stage_id.closed", "=", False),
+                        ("tc_is_incident", "=", False),
+                    ],
+                    limit=limit,
+                )
+            )
+            if tickets:
+                tickets._tc_flag_stuck(now, hours)
+                self.env["tc.case.timeline"].sudo().create(
+                    [
+                        {"ticket_id": t.id, "kind": "stuck", "name": t.tc_stuck_reason}
+                        for t in tickets
+                    ]
+                )
+            flagged |= tickets
+        return len(flagged)
+
+    def _tc_flag_stuck(self, now, hours):
+        # One UPDATE for the batch: the three fields are read-only, untracked and
+        # nothing computes from them, so skipping write() loses no behaviour and
+        # keeps a run proportional to the tickets due.
+        rows = [(t.id, t._tc_stuck_reason(hours), now) for t in self]
+        self.flush_model(["tc_is_stuck", "tc_stuck_since", "tc_stuck_reason"])
+        execute_values(
+            self.env.cr._obj,
+            """
+            UPDATE helpdesk_ticket t
+               SET tc_is_stuck = true, tc_stuck_since = v.since,
+                   tc_stuck_reason = v.reason
+              FROM (VALUES %s) AS v(id, reason, since)
+             WHERE t.id = v.id
+            """,
+            rows,
+            template="(%s, %s, %s::timestamp)",
+        )
+        self.invalidate_recordset(["tc_is_stuck", "tc_stuck_since", "tc_stuck_reason"])
+
+    def _tc_stuck_reason(self, hours):
+        self.ensure_one()
+        since = format_datetime(self.env, self.tc_last_progress_at)
+        if self.tc_waiting_for:
+            return self.env._(
+                "waiting for %(what)s since %(since)s",
+                what=self.tc_waiting_for,
+                since=since,
+            )
+        if not self.user_id:
+            return self.env._("no assignee; no progress since %(since)s", since=since)
+        pause_stages = self.ticket_sla_ids.sla_id.ignore_stage_ids
+        if self.stage_id in pause_stages:
+            return self.env._(
+                "waiting on the customer (%(stage)s) since %(since)s",
+                stage=self.stage_id.name,
+                since=since,
+            )
+        return self.env._(
+            "no stage change, staff message or event since %(since)s "
+            "(threshold %(hours)s h for %(kind)s)",
+            since=since,
+            hours=f"{hours:g}",
+            kind=self.type_id.name or self.env._("cases without kind"),
+        )
+
+    # ------------------------------------------------------------------------------
+    # outage incidents
+    # ------------------------------------------------------------------------------
+    def _tc_incident_covers(self, location):
+        self.ensure_one()
+        if location in self.tc_incident_location_ids:
+            return True
+        if self.tc_incident_olt_ref and location.tc_olt_ref == self.tc_incident_olt_ref:
+            return not self.tc_incident_pon_port or (
+                location.tc_pon_port == self.tc_incident_pon_port
+            )
+        return False
+
+    def _tc_open_incidents(self):
+        return self.sudo().search(
+            [("tc_is_incident", "=", True), ("stage_id.closed", "=", False)]
+        )
+
+    def _tc_attach_to_open_incidents(self):
+        """New tickets at a location under an open incident become its children."""
+        incidents = self._tc_open_incidents() if self else self.browse()
+        if not incidents:
+            return
+        for ticket in self:
+            incident = next(
+                (i for i in incidents if i._tc_incident_covers(ticket.tc_location_id)),
+                None,
+            )
+            if incident:
+                ticket.sudo().tc_incident_id = incident
+                ticket._tc_timeline(
+                    "incident",
+                    self.env._(
+                        "Attached to outage incident %(name)s",
+                        name=incident.display_name,
+                    ),
+                )
+
+    def action_tc_attach_affected(self):
+        """Attach open tickets at the incident's locations (button on the incident)."""
+        for incident in self.filtered("tc_is_incident"):
+            candidates = self.sudo().search(
+                [
+                    ("tc_is_incident", "=", False),
+                    ("tc_incident_id", "=", False),
+                    ("tc_location_id", "!=", False),
+                    ("stage_id.closed", "=", False),
+                ]
+            )
+            affected = candidates.filtered(
+                lambda t, i=incident: i._tc_incident_covers(t.tc_location_id)
+            )
+            affected.write({"tc_incident_id": incident.id})
+            affected._tc_timeline(
+                "incident",
+                self.env._(
+                    "Attached to outage incident %(name)s", name=incident.display_name
+                ),
+            )
+        return True
+
+    def _tc_close_incident_children(self):
+        for incident in self:
+            children = incident.tc_incident_child_ids.filtered(
+                lambda t: not t.stage_id.closed
+            )
+            if not children:
+                continue
+            closed_stage = incident.stage_id
+            notice = incident.tc_customer_notice or self.env._(
+                "The outage affecting your service has been resolved."
+            )
+            body = self.env._(
+                "Resolved with outage incident %(name)s: %(notice)s",
+                name=incident.display_name,
+                notice=notice,
+            )
+            children.write({"stage_id": closed_stage.id})
+            for child in children:
+                child.message_post(
+                    body=body, subtype_xmlid="mail.mt_comment", message_type="comment"
+                )
+            children._tc_timeline("incident", body, progress=True)
+
+    def action_tc_view_incident_children(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "helpdesk_mgmt.helpdesk_ticket_action"
+        )
+        action.update(
+            {
+                "domain": [("tc_incident_id", "=", self.id)],
+                "context": {"default_tc_incident_id": self.id},
+                "name": self.env._("Affected cases"),
+            }
+        )
+        return action
+
+    def action_tc_log_interaction(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "tc.care.interaction",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_ticket_id": self.id},
+            "name": self.env._("Log interaction"),
+        }
+
+    # ------------------------------------------------------------------------------
+    # demo data support
+    # ------------------------------------------------------------------------------
+    @api.model
+    def _tc_demo_age(self, xmlids_hours):
+        """Demo only: make cases look ``hours`` old (creation, SLA clocks and last
+        progress), then run the escalation and stuck crons as the scheduler would."""
+        now = fields.Datetime.now()
+        self.env.flush_all()
+        for xmlid, hours in xmlids_hours:
+            ticket = self.env.ref(xmlid)
+            then = now - timedelta(hours=hours)
+            self.env.cr.execute(
+                "UPDATE helpdesk_ticket SET create_date = %s, tc_last_progress_at = %s "
+                "WHERE id = %s",
+                (then, then, ticket.id),
+            )
+            self.env.cr.execute(
+                "UPDATE helpdesk_ticket_sla SET last_state_date = %s "
+                "WHERE ticket_id = %s AND last_state_date IS NOT NULL",
+                (then, ticket.id),
+            )
+        self.env.invalidate_all()
+        lines = self.env["helpdesk.ticket.sla"].search(
+            [("ticket_id", "in", [self.env.ref(x).id for x, _h in xmlids_hours])]
+        )
+        lines._compute_deadline()
+        lines.flush_recordset()
+        self._cron_escalate_sla()
+        self._cron_detect_stuck()
+
+    @api.model
+    def _tc_demo_answer_and_close(self, xmlid, body):
+        """Demo only: a staff member answers publicly, then the case is closed."""
+        ticket = self.env.ref(xmlid)
+        agent = ticket.user_id or self.env.user
+        ticket.with_user(agent).message_post(
+            body=body, message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        done = self.env["helpdesk.ticket.stage"].search(
+            [("closed", "=", True)], order="sequence", limit=1
+        )
+        ticket.stage_id = done
+
+    @api.model
+    def _tc_demo_at_risk(self, xmlid):
+        """Demo only: a case answered in time whose resolution clock has used most
+        of its time (at risk from an hour ago, deadline in two hours)."""
+        ticket = self.env.ref(xmlid)
+        now = fields.Datetime.now()
+        ticket.with_user(ticket.user_id or self.env.user).message_post(
+            body=self.env._("We are looking into it."),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE helpdesk_ticket_sla SET tc_at_risk_at = %s, deadline = %s "
+            "WHERE ticket_id = %s AND state = 'in_progress'",
+            (now - timedelta(hours=1), now + timedelta(hours=2), ticket.id),
+        )
+        self.env.invalidate_all()
+        self._cron_escalate_sla()

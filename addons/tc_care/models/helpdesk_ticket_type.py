@@ -1,0 +1,23 @@
+# Copyright 2026 TC Ops
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class HelpdeskTicketType(models.Model):
+    _inherit = "helpdesk.ticket.type"
+
+    tc_code = fields.Char(
+        "Code",
+        index=True,
+        help="Stable code used by integrations (e.g. provisioning_failure).",
+    )
+    tc_stuck_hours = fields.Float(
+        "Stuck after (hours)",
+        default=24.0,
+        help="A ticket of this type with no progress (stage change, staff message, "
+        "linked event) for this long is flagged as stuck. 0 disables.",
+    )
+
+    _sql_constraints = [
+        ("tc_code_uniq", "unique(tc_code)", "The case kind code must be unique."),
+    ]
