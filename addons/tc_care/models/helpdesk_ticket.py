@@ -11,6 +11,10 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_datetime
 from odoo.tools.safe_eval import safe_eval
 
+from odoo.addons.helpdesk_ticket_partner_response.models.helpdesk_ticket import (
+    HelpdeskTicket as PartnerResponseTicket,
+)
+
 from .helpdesk_ticket_sla import (
     LEVEL_AT_RISK,
     LEVEL_BREACHED,
@@ -165,7 +169,7 @@ class HelpdeskTicket(models.Model):
             statuses = set(ticket.ticket_sla_ids.mapped("tc_status"))
             ticket.tc_sla_status = next((s for s in order if s in statuses), False)
             running = ticket.ticket_sla_ids.filtered(
-                lambda line: line.state == "in_progress"
+                lambda line: line.state == "in_progress" and line.deadline
             )
             ticket.tc_sla_deadline = min(running.mapped("deadline"), default=False)
 
@@ -288,6 +292,10 @@ class HelpdeskTicket(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            # progress starts when the case starts (imports keep original dates)
+            vals.setdefault(
+                "tc_last_progress_at", vals.get("create_date") or fields.Datetime.now()
+            )
             if vals.get("tc_location_id") and not vals.get("partner_id"):
                 location = self.env["res.partner"].browse(vals["tc_location_id"])
                 vals["partner_id"] = location.parent_id.id
@@ -361,7 +369,15 @@ class HelpdeskTicket(models.Model):
     # messages: first response and progress
     # ------------------------------------------------------------------------------
     def _message_post_after_hook(self, message, msg_vals):
-        result = super()._message_post_after_hook(message, msg_vals)
+        # Override reason (bug): helpdesk_ticket_partner_response reads
+        # base.public_user (an archived user) as the posting user, so every reply
+        # of a portal customer raises AccessError (docs/upstream.md). We apply its
+        # rule here with the public user read as superuser, and skip only its
+        # implementation in the chain (no other installed module overrides this).
+        self._tc_partner_response_stage()
+        result = super(PartnerResponseTicket, self)._message_post_after_hook(
+            message, msg_vals
+        )
         author = message.author_id
         staff = author and any(not u.share for u in author.user_ids)
         if staff and message.message_type == "comment":
@@ -371,6 +387,18 @@ class HelpdeskTicket(models.Model):
             if is_public:
                 self._tc_first_response(when)
         return result
+
+    def _tc_partner_response_stage(self):
+        """helpdesk_ticket_partner_response's rule: a message of the customer on a
+        ticket waiting in one of the team's source stages moves it on."""
+        public_partner = self.env.ref("base.public_user").sudo().partner_id
+        if (
+            self
+            and self.env.user.partner_id.id in (self.partner_id.id, public_partner.id)
+            and self.team_id.autoupdate_ticket_stage
+            and self.stage_id in self.team_id.autopupdate_src_stage_ids
+        ):
+            self.sudo().stage_id = self.team_id.autopupdate_dest_stage_id.id
 
     def _tc_first_response(self, when):
         for ticket in self.filtered(lambda t: not t.tc_first_response_at):
