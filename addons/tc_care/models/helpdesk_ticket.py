@@ -296,6 +296,10 @@ class HelpdeskTicket(models.Model):
             vals.setdefault(
                 "tc_last_progress_at", vals.get("create_date") or fields.Datetime.now()
             )
+            if vals.get("type_id") and not vals.get("team_id"):
+                case_type = self.env["helpdesk.ticket.type"].browse(vals["type_id"])
+                if case_type.tc_default_team_id:
+                    vals["team_id"] = case_type.tc_default_team_id.id
             if vals.get("tc_location_id") and not vals.get("partner_id"):
                 location = self.env["res.partner"].browse(vals["tc_location_id"])
                 vals["partner_id"] = location.parent_id.id
@@ -375,6 +379,7 @@ class HelpdeskTicket(models.Model):
         # rule here with the public user read as superuser, and skip only its
         # implementation in the chain (no other installed module overrides this).
         self._tc_partner_response_stage()
+        # pylint: disable=bad-super-call
         result = super(PartnerResponseTicket, self)._message_post_after_hook(
             message, msg_vals
         )

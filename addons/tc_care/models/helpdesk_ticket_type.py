@@ -18,6 +18,13 @@ class HelpdeskTicketType(models.Model):
         "linked event) for this long is flagged as stuck. 0 disables.",
     )
 
+    tc_default_team_id = fields.Many2one(
+        "helpdesk.ticket.team",
+        "Default team",
+        help="Cases of this kind opened without a team (by integrations, order "
+        "reviews, the portal) go to this team, and so get its SLAs.",
+    )
+
     _sql_constraints = [
         ("tc_code_uniq", "unique(tc_code)", "The case kind code must be unique."),
     ]

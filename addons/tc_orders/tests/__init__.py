@@ -1,1 +1,1 @@
-from . import test_security
+from . import test_adjustment, test_order_review, test_security

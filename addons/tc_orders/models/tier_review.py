@@ -1,0 +1,65 @@
+# Copyright 2026 TC Ops
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, models
+from odoo.exceptions import AccessError
+
+from .tc_trust import is_trusted
+
+# models whose reviews only our workflow methods may change
+GUARDED_MODELS = ("tc.adjustment.request",)
+GUARDED_FIELDS = {
+    "status",
+    "done_by",
+    "reviewed_date",
+    "res_id",
+    "model",
+    "definition_id",
+    "sequence",
+    "requested_by",
+}
+
+
+class TierReview(models.Model):
+    _inherit = "tier.review"
+
+    def _get_reviewers(self):
+        """The maker never reviews their own request: OCA's reviewers of a tier do
+        not exclude the requester (a supervisor's own refund would list them)."""
+        reviewers = super()._get_reviewers()
+        if self.model in GUARDED_MODELS and self.res_id:
+            record = self.env[self.model].browse(self.res_id).sudo()
+            reviewers -= record.maker_id
+        return reviewers
+
+    def _tc_guard(self, what):
+        if self.env.su or is_trusted():
+            return
+        if any(model in GUARDED_MODELS for model in self.mapped("model")):
+            raise AccessError(
+                self.env._(
+                    "Approvals of adjustment requests can only be %(what)s through "
+                    "the Approve / Reject buttons, with a comment.",
+                    what=what,
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("model") in GUARDED_MODELS for vals in vals_list):
+            if not (self.env.su or is_trusted()):
+                raise AccessError(
+                    self.env._(
+                        "Approvals of adjustment requests are created by submitting "
+                        "the request."
+                    )
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if GUARDED_FIELDS & set(vals):
+            self._tc_guard(self.env._("changed"))
+        return super().write(vals)
+
+    def unlink(self):
+        self._tc_guard(self.env._("removed"))
+        return super().unlink()

@@ -1,0 +1,1 @@
+from . import tc_order_review_decide

@@ -1,0 +1,28 @@
+# Copyright 2026 TC Ops
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+
+class TcOrderReviewDecide(models.TransientModel):
+    _name = "tc.order.review.decide"
+    _description = "Decide order reviews"
+
+    review_ids = fields.Many2many("tc.order.review", string="Reviews")
+    decision = fields.Selection(
+        [("approved", "Approve"), ("rejected", "Reject"), ("needs_info", "Needs info")],
+        required=True,
+        default="approved",
+    )
+    reason = fields.Text(required=True)
+
+    @api.model
+    def default_get(self, fields_list):
+        res = super().default_get(fields_list)
+        if self.env.context.get("active_model") == "tc.order.review":
+            res["review_ids"] = [(6, 0, self.env.context.get("active_ids", []))]
+        return res
+
+    def action_confirm(self):
+        self.ensure_one()
+        self.review_ids.action_decide(self.decision, self.reason)
+        return {"type": "ir.actions.act_window_close"}
