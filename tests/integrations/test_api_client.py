@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import requests
-from peers.dataplane import DataPlanePeer, closed_port
+from tc_integrations.testing.dataplane import DataPlanePeer, closed_port
 from tc_integrations.tools import api_client
 from tc_integrations.tools.api_client import (
     CommandResult,

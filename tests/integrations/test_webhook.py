@@ -6,7 +6,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from peers.dataplane import DataPlanePeer
+from tc_integrations.testing.dataplane import DataPlanePeer
 from tc_integrations.tools import webhook
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

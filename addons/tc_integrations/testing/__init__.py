@@ -1,0 +1,1 @@
+"""Real local peers for tests (the data-plane API). No Odoo import."""

@@ -1,0 +1,11 @@
+"""Pure-Python network protocol helpers for TC Ops (no Odoo imports here).
+
+* :mod:`.snmp_client` -- SNMP v2c/v3 GET, walks and a bounded-concurrency poller
+  (pysnmp 7.x asyncio HLAPI) with synchronous wrappers.
+* :mod:`.profiles` -- vendor profiles as data, threshold evaluation, health.
+* :mod:`.genieacs` -- GenieACS NBI (TR-069 ACS) client.
+
+The Odoo layer imports them as ``odoo.addons.tc_network.lib.<module>``; the tests
+import them as ``tc_network.lib.<module>`` without Odoo. Keep this package free of
+``odoo`` imports and of import-time side effects.
+"""

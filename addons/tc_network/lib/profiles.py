@@ -1,0 +1,569 @@
+"""Vendor SNMP profiles as data, threshold evaluation and device health.
+
+A profile is a JSON-able dict, so a new vendor or model is configuration, not
+code (:func:`load_profile` accepts JSON text, :func:`register_profile` adds it).
+Shape::
+
+    {
+      "key": "huawei-gpon-onu",              # unique id
+      "vendor": "Huawei",
+      "model_pattern": "MA5[68]\\d\\d|HG8\\d{3}",  # regex searched in sysDescr
+      "description": "...",
+      "index": {                             # variables used in OID templates
+        "pon_ifindex": {"default": null, "help": "..."},
+        "onu_id": {"default": null, "help": "..."}
+      },
+      "metrics": [
+        {
+          "metric": "rx_power",              # stable name used by the Odoo layer
+          "label": "Optical rx power",
+          "oid": "1.3.6.1.4.1....{pon_ifindex}.{onu_id}",
+          "kind": "gauge",                   # gauge | enum | text
+          "scale": 0.01, "offset": 0, "decimals": 2, "unit": "dBm",
+          "invalid": [2147483647],           # raw values meaning "no reading"
+          "thresholds": {"bad_below": -27, "warning_below": -25,
+                         "warning_above": -10, "bad_above": -8},
+          "liveness": false                  # true: bad here means offline
+        },
+        {"metric": "onu_state", "kind": "enum", "liveness": true,
+         "values": {"1": ["online", "ok"], "2": ["offline", "bad"]}, ...}
+      ]
+    }
+
+Threshold semantics: ``value < bad_below`` -> bad, else ``value < warning_below``
+-> warning; symmetric for ``*_above`` (``value > bad_above`` -> bad). A value equal
+to a limit is not past it.
+
+:func:`evaluate` turns raw SNMP values (keyed by metric name or by concrete OID,
+e.g. the dict returned by ``snmp_client.get``) into readings; :func:`health`
+folds readings into ``online`` / ``degraded`` / ``offline`` / ``unknown``;
+:func:`summary_text` renders them for a chatter post.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import string
+
+STATUS_OK = "ok"
+STATUS_WARNING = "warning"
+STATUS_BAD = "bad"
+STATUS_UNKNOWN = "unknown"
+STATUSES = (STATUS_OK, STATUS_WARNING, STATUS_BAD, STATUS_UNKNOWN)
+
+HEALTH_ONLINE = "online"
+HEALTH_DEGRADED = "degraded"
+HEALTH_OFFLINE = "offline"
+HEALTH_UNKNOWN = "unknown"
+
+KINDS = ("gauge", "enum", "text")
+THRESHOLD_KEYS = ("bad_below", "warning_below", "warning_above", "bad_above")
+
+# IF-MIB ifOperStatus (RFC 2863)
+IF_OPER_STATUS = {
+    "1": ["up", STATUS_OK],
+    "2": ["down", STATUS_BAD],
+    "3": ["testing", STATUS_WARNING],
+    "4": ["unknown", STATUS_UNKNOWN],
+    "5": ["dormant", STATUS_WARNING],
+    "6": ["notPresent", STATUS_BAD],
+    "7": ["lowerLayerDown", STATUS_BAD],
+}
+
+_HW_GPON = "1.3.6.1.4.1.2011.6.128.1.1.2"
+
+HUAWEI_GPON_ONU = {
+    "key": "huawei-gpon-onu",
+    "vendor": "Huawei",
+    "model_pattern": r"MA5[68]\d\d|EA5800|EchoLife|HG8\d{3}",
+    "description": (
+        "GPON ONU seen through a Huawei-style OLT MIB (HUAWEI-XPON-MIB layout: "
+        "tables indexed by <PON port ifIndex>.<ONU id>). The same OIDs answer on "
+        "the OLT (one target, many ONU indexes) and on the demo ONT recordings. "
+        "Optical powers (hwGponOntOpticalDdmRxPower .51.1.4 / TxPower .51.1.3) are "
+        "INTEGER in units of 0.01 dBm; 2147483647 means no reading (ONU offline). "
+        "hwGponDeviceOntControlRunStatus (.46.1.15): 1 online, 2 offline. "
+        "sysUpTime is TimeTicks (0.01 s). Rx limits follow GPON class B+ "
+        "(sensitivity -27 dBm, overload -8 dBm); tx limits the ONT class B+ "
+        "launch power range (+0.5..+5 dBm)."
+    ),
+    "index": {
+        "pon_ifindex": {
+            "default": None,
+            "help": "ifIndex of the OLT PON port, e.g. 4194312192 for GPON 0/1/0",
+        },
+        "onu_id": {"default": None, "help": "ONU id on that PON port (0-127)"},
+    },
+    "metrics": [
+        {
+            "metric": "onu_state",
+            "label": "ONU state",
+            "oid": _HW_GPON + ".46.1.15.{pon_ifindex}.{onu_id}",
+            "kind": "enum",
+            "values": {"1": ["online", STATUS_OK], "2": ["offline", STATUS_BAD]},
+            "liveness": True,
+        },
+        {
+            "metric": "interface_status",
+            "label": "PON port status",
+            "oid": "1.3.6.1.2.1.2.2.1.8.{pon_ifindex}",
+            "kind": "enum",
+            "values": IF_OPER_STATUS,
+            "liveness": True,
+        },
+        {
+            "metric": "rx_power",
+            "label": "Optical rx power",
+            "oid": _HW_GPON + ".51.1.4.{pon_ifindex}.{onu_id}",
+            "kind": "gauge",
+            "scale": 0.01,
+            "decimals": 2,
+            "unit": "dBm",
+            "invalid": [2147483647, -2147483648],
+            "thresholds": {
+                "bad_below": -27.0,
+                "warning_below": -25.0,
+                "warning_above": -10.0,
+                "bad_above": -8.0,
+            },
+        },
+        {
+            "metric": "tx_power",
+            "label": "Optical tx power",
+            "oid": _HW_GPON + ".51.1.3.{pon_ifindex}.{onu_id}",
+            "kind": "gauge",
+            "scale": 0.01,
+            "decimals": 2,
+            "unit": "dBm",
+            "invalid": [2147483647, -2147483648],
+            "thresholds": {
+                "bad_below": 0.0,
+                "warning_below": 0.5,
+                "warning_above": 5.0,
+                "bad_above": 7.0,
+            },
+        },
+        {
+            "metric": "uptime",
+            "label": "Uptime",
+            "oid": "1.3.6.1.2.1.1.3.0",
+            "kind": "gauge",
+            "scale": 0.01,
+            "decimals": 0,
+            "unit": "s",
+        },
+    ],
+}
+
+GENERIC_IFMIB = {
+    "key": "generic-ifmib",
+    "vendor": "Generic",
+    "model_pattern": r".",
+    "description": (
+        "Any SNMP agent with SNMPv2-MIB and IF-MIB (OLT chassis, switch, router): "
+        "uptime and the operational status of one interface."
+    ),
+    "index": {"ifindex": {"default": None, "help": "IF-MIB ifIndex to watch"}},
+    "metrics": [
+        {
+            "metric": "interface_status",
+            "label": "Interface status",
+            "oid": "1.3.6.1.2.1.2.2.1.8.{ifindex}",
+            "kind": "enum",
+            "values": IF_OPER_STATUS,
+            "liveness": True,
+        },
+        {
+            "metric": "uptime",
+            "label": "Uptime",
+            "oid": "1.3.6.1.2.1.1.3.0",
+            "kind": "gauge",
+            "scale": 0.01,
+            "decimals": 0,
+            "unit": "s",
+        },
+    ],
+}
+
+
+class ProfileError(ValueError):
+    """A profile is malformed or an OID template lacks an index value."""
+
+
+# ------------------------------------------------------------------ registry
+
+
+_OID_TEMPLATE = re.compile(r"^\d+(\.(\d+|\{[a-z_][a-z0-9_]*\}))+$")
+
+
+def validate_profile(profile) -> dict:
+    """Check a profile and return a normalised deep copy (raises ProfileError)."""
+    if not isinstance(profile, dict):
+        raise ProfileError("a profile must be a JSON object")
+    prof = copy.deepcopy(profile)
+    key = prof.get("key")
+    if not key or not isinstance(key, str):
+        raise ProfileError("profile needs a non-empty string 'key'")
+    where = f"profile {key!r}"
+    prof.setdefault("vendor", "")
+    prof.setdefault("description", "")
+    prof.setdefault("index", {})
+    pattern = prof.setdefault("model_pattern", "")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ProfileError(f"{where}: bad model_pattern: {exc}") from None
+    if not isinstance(prof["index"], dict):
+        raise ProfileError(f"{where}: 'index' must be an object")
+    metrics = prof.get("metrics")
+    if not isinstance(metrics, list) or not metrics:
+        raise ProfileError(f"{where}: 'metrics' must be a non-empty list")
+    seen = set()
+    for metric in metrics:
+        _validate_metric(where, prof, metric, seen)
+    return prof
+
+
+def _validate_metric(where, prof, metric, seen):
+    if not isinstance(metric, dict):
+        raise ProfileError(f"{where}: each metric must be an object")
+    name = metric.get("metric")
+    if not name or not isinstance(name, str):
+        raise ProfileError(f"{where}: metric without 'metric' name")
+    if name in seen:
+        raise ProfileError(f"{where}: duplicate metric {name!r}")
+    seen.add(name)
+    mwhere = f"{where}, metric {name!r}"
+    oid = str(metric.get("oid", "")).strip().lstrip(".")
+    if not _OID_TEMPLATE.match(oid):
+        raise ProfileError(f"{mwhere}: bad OID template {metric.get('oid')!r}")
+    metric["oid"] = oid
+    for field in _template_fields(oid):
+        if field not in prof["index"]:
+            raise ProfileError(
+                f"{mwhere}: OID uses {{{field}}} not declared in 'index'"
+            )
+    kind = metric.setdefault("kind", "gauge")
+    if kind not in KINDS:
+        raise ProfileError(f"{mwhere}: kind must be one of {', '.join(KINDS)}")
+    metric.setdefault("label", name.replace("_", " ").capitalize())
+    metric.setdefault("unit", "")
+    metric["liveness"] = bool(metric.get("liveness", False))
+    if kind == "gauge":
+        _validate_gauge(mwhere, metric)
+    elif kind == "enum":
+        _validate_enum(mwhere, metric)
+
+
+def _validate_gauge(mwhere, metric):
+    for num in ("scale", "offset"):
+        if num in metric and not isinstance(metric[num], (int, float)):
+            raise ProfileError(f"{mwhere}: {num} must be a number")
+    metric.setdefault("scale", 1)
+    metric.setdefault("offset", 0)
+    metric.setdefault("decimals", 2)
+    metric["invalid"] = list(metric.get("invalid", []))
+    thresholds = metric.setdefault("thresholds", {})
+    unknown = set(thresholds) - set(THRESHOLD_KEYS)
+    if unknown:
+        raise ProfileError(
+            f"{mwhere}: unknown threshold(s) {', '.join(sorted(unknown))} "
+            f"(use {', '.join(THRESHOLD_KEYS)})"
+        )
+    lo_bad, lo_warn = thresholds.get("bad_below"), thresholds.get("warning_below")
+    hi_warn, hi_bad = thresholds.get("warning_above"), thresholds.get("bad_above")
+    if lo_bad is not None and lo_warn is not None and lo_bad > lo_warn:
+        raise ProfileError(f"{mwhere}: bad_below must be <= warning_below")
+    if hi_bad is not None and hi_warn is not None and hi_bad < hi_warn:
+        raise ProfileError(f"{mwhere}: bad_above must be >= warning_above")
+
+
+def _validate_enum(mwhere, metric):
+    values = metric.get("values")
+    if not isinstance(values, dict) or not values:
+        raise ProfileError(f"{mwhere}: enum metric needs 'values'")
+    norm = {}
+    for raw, spec in values.items():
+        if not isinstance(spec, (list, tuple)) or len(spec) != 2:
+            raise ProfileError(f"{mwhere}: enum value {raw!r} must be [text, status]")
+        if spec[1] not in STATUSES:
+            raise ProfileError(f"{mwhere}: status {spec[1]!r} not in {STATUSES}")
+        norm[str(raw)] = [str(spec[0]), spec[1]]
+    metric["values"] = norm
+
+
+def _template_fields(oid: str) -> list[str]:
+    return [f for _, f, _, _ in string.Formatter().parse(oid) if f]
+
+
+PROFILES: dict[str, dict] = {}
+
+
+def register_profile(profile) -> dict:
+    """Validate and add (or replace) a profile; returns the stored copy."""
+    prof = validate_profile(profile)
+    PROFILES[prof["key"]] = prof
+    return prof
+
+
+def load_profile(data) -> dict:
+    """Validate a profile given as JSON text or a dict (does not register it)."""
+    if isinstance(data, (str, bytes)):
+        try:
+            data = json.loads(data)
+        except ValueError as exc:
+            raise ProfileError(f"profile is not valid JSON: {exc}") from None
+    return validate_profile(data)
+
+
+def get_profile(key: str) -> dict:
+    try:
+        return PROFILES[key]
+    except KeyError:
+        raise ProfileError(
+            f"unknown profile {key!r} (known: {', '.join(sorted(PROFILES))})"
+        ) from None
+
+
+def match_profile(sys_descr: str, candidates=None) -> dict | None:
+    """First profile whose ``model_pattern`` is found in ``sys_descr``.
+
+    Specific profiles are tried before catch-alls (longer patterns first).
+    """
+    if candidates is None:
+        candidates = PROFILES
+    pool = list(candidates.values() if isinstance(candidates, dict) else candidates)
+    pool.sort(key=lambda p: -len(p.get("model_pattern") or ""))
+    for prof in pool:
+        pattern = prof.get("model_pattern")
+        if pattern and re.search(pattern, sys_descr or "", re.IGNORECASE):
+            return prof
+    return None
+
+
+for _builtin in (HUAWEI_GPON_ONU, GENERIC_IFMIB):
+    register_profile(_builtin)
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+def _index_values(profile: dict, index: dict) -> dict:
+    values = {}
+    for name, spec in profile.get("index", {}).items():
+        value = index.get(name)
+        if value is None and isinstance(spec, dict):
+            value = spec.get("default")
+        values[name] = value
+    return values
+
+
+def metric_oids(profile: dict, metrics=None, **index) -> dict[str, str]:
+    """``{metric: concrete OID}`` with the index variables filled in.
+
+    ``metrics`` limits the result to those names (in that order).
+    """
+    values = _index_values(profile, index)
+    wanted = list(metrics) if metrics else [m["metric"] for m in profile["metrics"]]
+    by_name = {m["metric"]: m for m in profile["metrics"]}
+    out = {}
+    for name in wanted:
+        if name not in by_name:
+            raise ProfileError(f"profile {profile['key']!r} has no metric {name!r}")
+        template = by_name[name]["oid"]
+        missing = [f for f in _template_fields(template) if values.get(f) is None]
+        if missing:
+            raise ProfileError(
+                f"metric {name!r} of profile {profile['key']!r} needs index "
+                f"value(s): {', '.join(missing)}"
+            )
+        out[name] = template.format(
+            **{k: int(v) for k, v in values.items() if v is not None}
+        )
+    return out
+
+
+def _fmt(value, decimals) -> str:
+    if isinstance(value, float):
+        return f"{value:.{decimals}f}" if decimals else f"{value:.0f}"
+    return str(value)
+
+
+def _gauge(metric: dict, raw):
+    decimals = int(metric.get("decimals", 2))
+    unit = metric.get("unit", "")
+    if raw is None or raw in metric.get("invalid", []):
+        return None, STATUS_UNKNOWN, "no reading"
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        return None, STATUS_UNKNOWN, f"not a number: {raw!r}"
+    value = number * float(metric.get("scale", 1)) + float(metric.get("offset", 0))
+    value = round(value, decimals) if decimals else round(value)
+    th = metric.get("thresholds", {})
+    suffix = f" {unit}" if unit else ""
+    checks = (
+        ("bad_below", STATUS_BAD, lambda v, t: v < t, "below"),
+        ("bad_above", STATUS_BAD, lambda v, t: v > t, "above"),
+        ("warning_below", STATUS_WARNING, lambda v, t: v < t, "below"),
+        ("warning_above", STATUS_WARNING, lambda v, t: v > t, "above"),
+    )
+    for key, status, past, word in checks:
+        limit = th.get(key)
+        if limit is not None and past(value, limit):
+            return value, status, f"{word} {_fmt(float(limit), decimals)}{suffix}"
+    return value, STATUS_OK, ""
+
+
+def _enum(metric: dict, raw):
+    if raw is None:
+        return None, STATUS_UNKNOWN, "no reading"
+    spec = metric["values"].get(str(raw))
+    if spec is None:
+        return str(raw), STATUS_UNKNOWN, f"unexpected value {raw!r}"
+    return spec[0], spec[1], ""
+
+
+def evaluate(profile: dict, raw_readings: dict, **index) -> list[dict]:
+    """Readings for every profile metric present in ``raw_readings``.
+
+    ``raw_readings`` maps metric names or concrete OIDs (as returned by
+    ``snmp_client.get`` / ``PollResult.values``) to raw values; ``None`` means
+    the agent had no such object. Metrics absent from the dict are skipped.
+    Index values (``pon_ifindex=...``) are needed to match by OID.
+
+    Each reading: ``{"metric", "label", "value", "raw", "unit", "status",
+    "reason", "liveness", "oid"}``; ``status`` is ok / warning / bad / unknown.
+    """
+    raw_readings = raw_readings or {}
+    try:
+        oids = metric_oids(profile, **index)
+    except ProfileError:
+        oids = {}
+    readings = []
+    for metric in profile["metrics"]:
+        name = metric["metric"]
+        oid = oids.get(name)
+        if name in raw_readings:
+            raw = raw_readings[name]
+        elif oid and oid in raw_readings:
+            raw = raw_readings[oid]
+        else:
+            continue
+        if metric["kind"] == "gauge":
+            value, status, reason = _gauge(metric, raw)
+        elif metric["kind"] == "enum":
+            value, status, reason = _enum(metric, raw)
+        else:
+            value = None if raw is None else str(raw)
+            status = STATUS_UNKNOWN if raw is None else STATUS_OK
+            reason = "no reading" if raw is None else ""
+        readings.append(
+            {
+                "metric": name,
+                "label": metric.get("label", name),
+                "value": value,
+                "raw": raw,
+                "unit": metric.get("unit", ""),
+                "status": status,
+                "reason": reason,
+                "liveness": bool(metric.get("liveness")),
+                "oid": oid,
+                "decimals": int(metric.get("decimals", 2)),
+            }
+        )
+    return readings
+
+
+def health(readings) -> str:
+    """Fold readings into ``online`` / ``degraded`` / ``offline`` / ``unknown``.
+
+    * no readings, or none with a known status -> unknown (e.g. device did not
+      answer; the caller decides whether a timeout means offline);
+    * a liveness metric (ONU state, interface status) is bad -> offline;
+    * any other reading bad or warning, or a liveness metric in warning ->
+      degraded;
+    * otherwise online (unknown non-liveness readings do not degrade).
+    """
+    readings = list(readings or [])
+    known = [r for r in readings if r.get("status") != STATUS_UNKNOWN]
+    if not known:
+        return HEALTH_UNKNOWN
+    if any(r.get("liveness") and r["status"] == STATUS_BAD for r in known):
+        return HEALTH_OFFLINE
+    if any(r["status"] in (STATUS_BAD, STATUS_WARNING) for r in known):
+        return HEALTH_DEGRADED
+    return HEALTH_ONLINE
+
+
+def format_value(reading: dict) -> str:
+    value = reading.get("value")
+    if value is None:
+        return "n/a"
+    unit = reading.get("unit") or ""
+    if reading.get("unit") == "s" and isinstance(value, (int, float)):
+        return _duration(int(value))
+    text = _fmt(value, reading.get("decimals", 2))
+    return f"{text} {unit}".strip()
+
+
+def _duration(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h {minutes}m"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {secs}s"
+    return f"{secs}s"
+
+
+def summary_text(readings, title: str | None = None) -> str:
+    """Plain-text summary for a chatter post (one line per reading).
+
+    Example::
+
+        Health: degraded
+        - ONU state: online
+        - Optical rx power: -29.50 dBm [BAD: below -27.00 dBm]
+    """
+    readings = list(readings or [])
+    lines = []
+    if title:
+        lines.append(title)
+    lines.append(f"Health: {health(readings)}")
+    if not readings:
+        lines.append("- no readings")
+    for r in readings:
+        line = f"- {r.get('label') or r.get('metric')}: {format_value(r)}"
+        if r.get("status") != STATUS_OK:
+            reason = f": {r['reason']}" if r.get("reason") else ""
+            line += f" [{str(r.get('status')).upper()}{reason}]"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+__all__ = [
+    "GENERIC_IFMIB",
+    "HEALTH_DEGRADED",
+    "HEALTH_OFFLINE",
+    "HEALTH_ONLINE",
+    "HEALTH_UNKNOWN",
+    "HUAWEI_GPON_ONU",
+    "PROFILES",
+    "ProfileError",
+    "evaluate",
+    "format_value",
+    "get_profile",
+    "health",
+    "load_profile",
+    "match_profile",
+    "metric_oids",
+    "register_profile",
+    "summary_text",
+    "validate_profile",
+]

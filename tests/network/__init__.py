@@ -1,0 +1,1 @@
+"""Protocol tests for tc_network (no Odoo)."""
