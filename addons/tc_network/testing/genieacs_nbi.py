@@ -221,8 +221,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "GenieACS-NBI-peer/1.0"
 
-    def log_message(self, format, *args):
-        pass
+    def log_message(self, fmt, *args):  # keep test output quiet
+        return
 
     def do_GET(self):
         self._dispatch()
@@ -269,7 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
             if data and self.command != "HEAD":
                 self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            return  # the client went away (e.g. its timeout): nothing to answer
 
 
 class GenieAcsNbiPeer:

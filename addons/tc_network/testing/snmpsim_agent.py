@@ -119,6 +119,7 @@ class SnmpSimulator:
         v3_priv_proto="AES",
         probe_community=None,
         work_dir=None,
+        port=None,
     ):
         self.data_dir = Path(data_dir)
         self.v3_user = v3_user
@@ -132,6 +133,7 @@ class SnmpSimulator:
         self.probe_community = probe_community or names[0]
         self._own_work_dir = work_dir is None
         self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix="tc-snmpsim-"))
+        self.fixed_port = port
         self.port = None
         self.process = None
         self.log_path = self.work_dir / "snmpsim.log"
@@ -161,7 +163,7 @@ class SnmpSimulator:
             env["SNMPSIM_ALLOW_ROOT"] = "true"
         last_error = ""
         for _attempt in range(3):
-            port = free_udp_port()
+            port = self.fixed_port or free_udp_port()
             with open(self.log_path, "wb") as log:
                 self.process = subprocess.Popen(
                     self.command(port),

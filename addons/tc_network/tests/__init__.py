@@ -1,0 +1,1 @@
+from . import test_diagnostics, test_equipment, test_tr069

@@ -1,0 +1,48 @@
+# Copyright 2026 TC Ops
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    tc_equipment_id = fields.Many2one(
+        "tc.equipment", "Equipment", index="btree_not_null", tracking=True
+    )
+    tc_network_action_ids = fields.One2many(
+        "tc.network.action", "ticket_id", "Remote actions"
+    )
+
+    def _tc_case_equipment(self):
+        self.ensure_one()
+        if self.tc_equipment_id:
+            return self.tc_equipment_id
+        if self.tc_location_id:
+            equipment = self.env["tc.equipment"].search(
+                [
+                    ("location_id", "=", self.tc_location_id.id),
+                    ("state", "=", "installed"),
+                    ("kind", "in", ("ont", "router")),
+                ],
+                order="kind",
+                limit=1,
+            )
+            if equipment:
+                return equipment
+        raise UserError(
+            self.env._(
+                "Case %(name)s has no equipment and its location has no installed "
+                "ONT or router.",
+                name=self.display_name,
+            )
+        )
+
+    def action_tc_run_diagnostics(self):
+        self.ensure_one()
+        return self._tc_case_equipment().action_run_diagnostics(ticket=self)
+
+    def action_tc_remote_reboot(self):
+        self.ensure_one()
+        equipment = self._tc_case_equipment()
+        return self.env["tc.network.action"]._tc_tr069(equipment, "reboot", ticket=self)

@@ -1,0 +1,1 @@
+from . import tc_network_tr069_wizard
