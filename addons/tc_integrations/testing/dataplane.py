@@ -79,8 +79,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "DataPlanePeer/1.0"
 
-    def log_message(self, format, *args):
-        pass
+    def log_message(self, fmt, *args):  # keep test output quiet
+        return
 
     def _dispatch(self):
         peer = self.server.peer
@@ -120,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            return  # the client went away (e.g. its timeout): nothing to answer
 
     do_GET = do_POST = do_PUT = do_DELETE = _dispatch
 
