@@ -98,7 +98,7 @@ class ResPartner(models.Model):
                 .search(
                     [
                         ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                        ("stage_id.closed", "=", False),
+                        ("tc_is_open", "=", True),
                     ]
                 )
             )
