@@ -41,8 +41,27 @@ class TestAdjustmentTiers(TcOrdersCase):
         )
         with self.assertRaises(UserError):
             self._decide(request, self.finance)  # finance before the supervisor
+        mine = (
+            self.env["tc.adjustment.request"]
+            .with_user(self.supervisor)
+            .search([("can_review", "=", True)])
+        )
+        self.assertIn(request, mine)
+        self.assertNotIn(
+            request,
+            request.with_user(self.finance).search([("can_review", "=", True)]),
+            "finance is not the current step yet",
+        )
         self._decide(request, self.supervisor, comment="customer was charged twice")
         self.assertEqual(request.state, "to_approve")
+        self.assertIn(
+            request, request.with_user(self.finance).search([("can_review", "=", True)])
+        )
+        self.assertNotIn(
+            request,
+            request.with_user(self.agent).search([("can_review", "=", True)]),
+            "the maker never sees it in their approval queue",
+        )
         # the next tier is told (server-ux #1329): finance now has the activities
         self.assertEqual(self._activity_users(request), self.finance | self.finance2)
         with self.assertRaises(UserError):
