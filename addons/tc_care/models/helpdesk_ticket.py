@@ -172,6 +172,10 @@ class HelpdeskTicket(models.Model):
     )
     def _compute_tc_sla_status(self):
         order = ["breached", "at_risk", "on_track", "met"]
+        # compute the lines' fields for the whole batch at once, not per ticket
+        lines = self.ticket_sla_ids
+        lines.mapped("tc_status")
+        lines.mapped("deadline")
         for ticket in self:
             statuses = set(ticket.ticket_sla_ids.mapped("tc_status"))
             ticket.tc_sla_status = next((s for s in order if s in statuses), False)
@@ -251,7 +255,7 @@ class HelpdeskTicket(models.Model):
         domain evaluated once on the batch, and our tier/priority filters in memory.
         """
         result = {}
-        groups = defaultdict(lambda: self.browse())
+        group_ids = defaultdict(list)  # ids, not recordset unions (quadratic)
         for ticket in self:
             key = (
                 ticket.team_id.id,
@@ -260,10 +264,11 @@ class HelpdeskTicket(models.Model):
                 ticket.type_id.id,
                 ticket.company_id.id,
             )
-            groups[key] |= ticket
+            group_ids[key].append(ticket.id)
         domain_matches = {}
         sla_model = self.env["helpdesk.sla"]
-        for group in groups.values():
+        for ids in group_ids.values():
+            group = self.browse(ids)
             candidates = sla_model.search(group[0]._get_sla_ticket_domain())
             for ticket in group:
                 slas = sla_model.browse()
