@@ -3,11 +3,21 @@
 {
     "name": "TC Ops Integrations",
     "summary": "Signed inbound events, outbound commands and the partner API",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "ISP Operations",
     "website": "https://github.com/tc-ops/tc-ops",
     "author": "TC Ops",
     "license": "LGPL-3",
     "depends": ["tc_care", "tc_orders", "tc_network", "tc_fieldops", "queue_job"],
-    "data": ["security/ir.model.access.csv", "data/queue_job_data.xml"],
+    "external_dependencies": {"python": ["requests", "python-jose"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "data/queue_job_data.xml",
+        "data/ir_cron_data.xml",
+        "views/tc_event_views.xml",
+        "views/tc_command_views.xml",
+        "views/tc_partner_api_key_views.xml",
+        "views/tc_integration_ignore_views.xml",
+        "views/menus.xml",
+    ],
 }

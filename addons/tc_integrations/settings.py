@@ -15,6 +15,10 @@ tc_webhook_secret      TC_WEBHOOK_SECRET       webhook secret(s), comma separate
                                                rotation (secret)
 tc_tenant_id           TC_TENANT_ID            tenant id sent with every call
 tc_public_base_url     TC_PUBLIC_BASE_URL      public URL of this Odoo (links in messages)
+tc_partner_jwks        TC_PARTNER_JWKS         JWKS of the API gateway for partner JWTs:
+                                               a local file path or an http(s) URL
+tc_partner_jwt_issuer  TC_PARTNER_JWT_ISSUER   expected ``iss`` of partner JWTs
+tc_partner_jwt_audience TC_PARTNER_JWT_AUDIENCE expected ``aud`` of partner JWTs
 =====================  ======================  =========================================
 
 Pure Python on purpose: importable and testable without Odoo.
@@ -29,6 +33,9 @@ KEYS = (
     "tc_webhook_secret",
     "tc_tenant_id",
     "tc_public_base_url",
+    "tc_partner_jwks",
+    "tc_partner_jwt_issuer",
+    "tc_partner_jwt_audience",
 )
 SECRET_KEYS = frozenset({"tc_api_token", "tc_webhook_secret"})
 
@@ -40,6 +47,15 @@ class TcSettings:
     webhook_secrets: tuple = field(default=(), repr=False)
     tenant_id: str = ""
     public_base_url: str = ""
+    partner_jwks: str = ""
+    partner_jwt_issuer: str = ""
+    partner_jwt_audience: str = ""
+
+    @property
+    def partner_jwt_configured(self):
+        return bool(
+            self.partner_jwks and self.partner_jwt_issuer and self.partner_jwt_audience
+        )
 
     @property
     def api_configured(self):
@@ -78,4 +94,7 @@ def load_settings(config, environ=None):
         webhook_secrets=secrets,
         tenant_id=raw["tc_tenant_id"],
         public_base_url=raw["tc_public_base_url"].rstrip("/"),
+        partner_jwks=raw["tc_partner_jwks"],
+        partner_jwt_issuer=raw["tc_partner_jwt_issuer"],
+        partner_jwt_audience=raw["tc_partner_jwt_audience"],
     )

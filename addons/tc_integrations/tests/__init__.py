@@ -1,1 +1,9 @@
-from . import test_settings
+from . import (
+    test_commands,
+    test_exactly_once,
+    test_handlers,
+    test_partner_api,
+    test_polling,
+    test_settings,
+    test_webhook,
+)

@@ -259,7 +259,8 @@ def _check_content_type(value):
 
 def _parse_timestamp(value):
     value = str(value).strip()
-    if not value.isdigit() or len(value) > 12:
+    # isascii(): str.isdigit() accepts "¹" and other digits int() refuses (found by fuzzing)
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
         raise InvalidHeaderError("webhook-timestamp must be integer unix seconds")
     return int(value)
 

@@ -1,0 +1,368 @@
+# Copyright 2026 TC Ops
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import logging
+import uuid
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..tools import masking
+from ..tools.api_client import DataPlaneClient, PermanentError, TransientError
+from .tc_event import backoff_seconds
+
+_logger = logging.getLogger(__name__)
+
+COMMAND_STATES = [
+    ("pending", "To send"),
+    ("retry", "Retry scheduled"),
+    ("acked", "Acknowledged"),
+    ("failed", "Failed (refused)"),
+    ("dead", "Dead (gave up)"),
+    ("cancelled", "Cancelled"),
+]
+SENDABLE = ("pending", "retry")
+MAX_ATTEMPTS = 8
+
+
+class TcCommand(models.Model):
+    """Transactional outbox: a command to the data plane, written in the same
+    transaction as the business change and sent after commit by a queue job.
+
+    ``idempotency_key`` is set once at creation and sent on every attempt, so the
+    data plane applies it once however many times it is delivered."""
+
+    _name = "tc.command"
+    _description = "Outbound integration command"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    name = fields.Char("Command", required=True, readonly=True, index=True)
+    idempotency_key = fields.Char(
+        required=True,
+        readonly=True,
+        copy=False,
+        default=lambda self: str(uuid.uuid4()),
+    )
+    payload = fields.Text(readonly=True)
+    correlation_id = fields.Char(readonly=True, index="btree_not_null")
+    ticket_id = fields.Many2one(
+        "helpdesk.ticket", "Case", readonly=True, index="btree_not_null"
+    )
+    res_model = fields.Char("Related model", readonly=True, index=True)
+    res_id = fields.Many2oneReference(
+        "Related record", model_field="res_model", readonly=True, index=True
+    )
+    state = fields.Selection(
+        COMMAND_STATES,
+        default="pending",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    attempts = fields.Integer(readonly=True)
+    last_error = fields.Text(readonly=True)
+    http_status = fields.Integer("Last HTTP status", readonly=True)
+    remote_command_id = fields.Char("Remote id", readonly=True)
+    next_attempt_at = fields.Datetime(readonly=True, index="btree_not_null")
+    sent_at = fields.Datetime("Last sent", readonly=True)
+    acked_at = fields.Datetime(readonly=True)
+    age_hours = fields.Float("Age (h)", compute="_compute_age_hours")
+
+    _sql_constraints = [
+        (
+            "idempotency_key_uniq",
+            "unique(idempotency_key)",
+            "A command is sent with one idempotency key only.",
+        ),
+    ]
+
+    def _compute_age_hours(self):
+        now = fields.Datetime.now()
+        for command in self:
+            start = command.create_date or now
+            command.age_hours = round((now - start).total_seconds() / 3600, 2)
+
+    # -- outbox ------------------------------------------------------------------------
+    @api.model
+    def _tc_enqueue(
+        self, command_type, payload, record=None, ticket=None, correlation_id=None
+    ):
+        """Write the command in the current transaction and queue its sending
+        (the job row commits with it, so nothing is sent for a rolled back change)."""
+        ticket = ticket or self.env["helpdesk.ticket"]
+        payload = dict(payload, case_id=ticket.id or None)
+        command = self.sudo().create(
+            {
+                "name": command_type,
+                "payload": json.dumps(payload, default=str, sort_keys=True),
+                "correlation_id": correlation_id
+                or ticket.tc_correlation_id
+                or uuid.uuid4().hex,
+                "ticket_id": ticket.id or False,
+                "res_model": record._name if record else False,
+                "res_id": record.id if record else False,
+            }
+        )
+        if ticket:
+            ticket._tc_timeline(
+                "command",
+                "%s queued" % command_type,
+                res_model=command._name,
+                res_id=command.id,
+                correlation_id=command.correlation_id,
+            )
+        command._tc_schedule()
+        return command
+
+    def _tc_schedule(self, eta=None):
+        for command in self:
+            command.with_delay(
+                channel="root.tc_commands",
+                identity_key="tc.command:%s" % command.id,
+                eta=eta,
+                description="Send command %s" % command.name,
+            )._tc_job_send()
+
+    # -- the job --------------------------------------------------------------------
+    def _tc_lock(self):
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM tc_command WHERE id = %s FOR UPDATE NOWAIT",
+                    (self.id,),
+                )
+        except psycopg2.errors.LockNotAvailable:
+            raise RetryableJobError(
+                "command %s is being sent by another worker" % self.id,
+                seconds=10,
+                ignore_retry=True,
+            ) from None
+        self.invalidate_recordset()
+
+    def _tc_job_send(self):
+        """Queue job: send once; the stored state decides (safe to run twice)."""
+        self.ensure_one()
+        self._tc_lock()
+        if self.state not in SENDABLE:
+            return "nothing to do: command is %s" % self.state
+        settings = self.env["tc.settings"].get()
+        if not settings.api_configured:
+            return self._tc_transient("data-plane API is not configured", None)
+        client = DataPlaneClient(
+            settings.api_base_url,
+            settings.api_token,
+            tenant_id=settings.tenant_id or None,
+            timeout=self._tc_timeout(),
+        )
+        self.write({"sent_at": fields.Datetime.now()})
+        try:
+            result = client.send_command(
+                self.name,
+                json.loads(self.payload or "{}"),
+                self.idempotency_key,
+                correlation_id=self.correlation_id,
+            )
+        except TransientError as exc:
+            return self._tc_transient(str(exc), exc.status, exc.retry_after)
+        except PermanentError as exc:
+            return self._tc_refused(str(exc), exc.status)
+        self.write(
+            {
+                "state": "acked",
+                "http_status": result.http_status,
+                "remote_command_id": result.command_id or False,
+                "acked_at": fields.Datetime.now(),
+                "attempts": self.attempts + 1,
+                "last_error": False,
+                "next_attempt_at": False,
+            }
+        )
+        self._tc_note(
+            "%s acknowledged%s"
+            % (self.name, " (already applied)" if result.already_applied else "")
+        )
+        _logger.info(
+            "tc.command %s %s acked (HTTP %s) [correlation_id=%s]",
+            self.id,
+            self.name,
+            result.http_status,
+            self.correlation_id,
+        )
+        return "acked"
+
+    def _tc_timeout(self):
+        """Seconds (connect and read); ``tc_integrations.command_timeout``."""
+        raw = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("tc_integrations.command_timeout", "15")
+        )
+        try:
+            read = max(0.1, float(raw))
+        except ValueError:
+            read = 15.0
+        return read
+
+    def _tc_transient(self, error, status, retry_after=None):
+        attempts = self.attempts + 1
+        error = masking.mask_text(error)[:2000]
+        _logger.info(
+            "tc.command %s %s: transient failure (attempt %d/%d) [correlation_id=%s]",
+            self.id,
+            self.name,
+            attempts,
+            MAX_ATTEMPTS,
+            self.correlation_id,
+        )
+        if attempts >= MAX_ATTEMPTS:
+            self.write(
+                {
+                    "state": "dead",
+                    "attempts": attempts,
+                    "last_error": error,
+                    "http_status": status or False,
+                    "next_attempt_at": False,
+                }
+            )
+            self._tc_exception_case(
+                self.env._(
+                    "Command %(name)s gave up after %(n)d attempts",
+                    name=self.name,
+                    n=attempts,
+                ),
+                error,
+            )
+            return "dead"
+        eta = fields.Datetime.now() + timedelta(
+            seconds=backoff_seconds(attempts, base=20, retry_after=retry_after)
+        )
+        self.write(
+            {
+                "state": "retry",
+                "attempts": attempts,
+                "last_error": error,
+                "http_status": status or False,
+                "next_attempt_at": eta,
+            }
+        )
+        self._tc_schedule(eta=eta)
+        return "retry"
+
+    def _tc_refused(self, error, status):
+        error = masking.mask_text(error)[:2000]
+        self.write(
+            {
+                "state": "failed",
+                "attempts": self.attempts + 1,
+                "last_error": error,
+                "http_status": status or False,
+                "next_attempt_at": False,
+            }
+        )
+        self._tc_exception_case(
+            self.env._("Command %s was refused by the data plane", self.name), error
+        )
+        _logger.info(
+            "tc.command %s %s refused (HTTP %s) [correlation_id=%s]",
+            self.id,
+            self.name,
+            status,
+            self.correlation_id,
+        )
+        return "failed"
+
+    def _tc_exception_case(self, title, error):
+        """A person must look: on the command's case when it has one, else a new one."""
+        case = self.ticket_id
+        if not case:
+            case = self.env["tc.event.handler"]._tc_open_case(
+                "general_inquiry",
+                title,
+                description=error,
+                correlation_id=self.correlation_id,
+            )
+            self.sudo().write({"ticket_id": case.id})
+        case.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=title[:100],
+            note=error,
+            user_id=case.user_id.id or self.env.ref("base.user_root").id,
+        )
+        self._tc_note(title)
+        self.message_post(body=error, subtype_xmlid="mail.mt_note")
+
+    def _tc_note(self, text):
+        if self.ticket_id:
+            self.ticket_id._tc_timeline(
+                "command",
+                text[:250],
+                progress=True,
+                res_model=self._name,
+                res_id=self.id,
+                correlation_id=self.correlation_id,
+            )
+
+    # -- operators --------------------------------------------------------------------
+    def action_retry(self):
+        """Send again with the same idempotency key."""
+        for command in self:
+            if command.state == "acked":
+                raise UserError(self.env._("%s is already acknowledged.", command.name))
+        self.write({"state": "pending", "attempts": 0, "next_attempt_at": False})
+        for command in self:
+            command.message_post(
+                body=self.env._(
+                    "Retried by %s (same idempotency key).", self.env.user.name
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        self._tc_schedule()
+        return True
+
+    def action_open_ignore_wizard(self):
+        return self.env["tc.event"].action_open_ignore_wizard() | {
+            "context": {"active_model": self._name, "active_ids": self.ids}
+        }
+
+    def _tc_ignore(self, reason):
+        if not (reason or "").strip():
+            raise UserError(self.env._("Say why this is ignored."))
+        for command in self:
+            if command.state == "acked":
+                raise UserError(self.env._("%s is already acknowledged.", command.name))
+        self.write({"state": "cancelled", "next_attempt_at": False})
+        for command in self:
+            command.message_post(
+                body=self.env._(
+                    "Cancelled by %(user)s: %(reason)s",
+                    user=self.env.user.name,
+                    reason=reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    @api.model
+    def _cron_requeue(self, limit=1000):
+        """Re-enqueue commands whose job was lost (see tc.event._cron_requeue)."""
+        now = fields.Datetime.now()
+        due = self.sudo().search(
+            [
+                ("state", "in", SENDABLE),
+                "|",
+                ("next_attempt_at", "<=", now - timedelta(minutes=5)),
+                "&",
+                ("next_attempt_at", "=", False),
+                ("create_date", "<=", now - timedelta(minutes=5)),
+            ],
+            limit=limit,
+        )
+        due._tc_schedule()
+        return len(due)

@@ -1,0 +1,470 @@
+# Copyright 2026 TC Ops
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import logging
+import random
+import threading
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..tools import masking
+from ..tools.api_client import DataPlaneClient, DataPlaneError
+from .tc_event_handler import HANDLERS, Deferred
+
+_logger = logging.getLogger(__name__)
+
+EVENT_STATES = [
+    ("pending", "Pending"),
+    ("retry", "Retry scheduled"),
+    ("deferred", "Waiting (out of order)"),
+    ("done", "Done"),
+    ("ignored", "Ignored"),
+    ("failed", "Failed"),
+]
+# states in which a job still has something to do
+OPEN_STATES = ("pending", "retry", "deferred")
+CURSOR_PARAM = "tc_integrations.events_cursor"
+MAX_ATTEMPTS = 5  # failed handler runs before the event is "failed"
+MAX_DEFERRALS = 24  # out-of-order waits before the event is "failed"
+DEFER_SECONDS = 300
+BACKOFF_BASE = 30
+BACKOFF_CAP = 3600
+# case kind opened for a human when an event of this type cannot be handled
+FAILURE_KIND = {
+    "OrderNeedsReview": "order_review",
+    "PaymentConfirmed": "payment_dispute",
+    "ProvisioningFailed": "provisioning_failure",
+    "ServiceActivated": "provisioning_failure",
+    "RefundPosted": "payment_dispute",
+}
+
+
+def _is_event(item):
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("id"), str)
+        and item["id"].strip()
+        and isinstance(item.get("type"), str)
+        and item["type"].strip()
+    )
+
+
+def backoff_seconds(attempt, base=BACKOFF_BASE, cap=BACKOFF_CAP, retry_after=None):
+    """Exponential backoff with full jitter on top of the base delay:
+    ``base * 2**(attempt-1)`` capped, plus up to 50 % jitter, never less than the
+    server's ``Retry-After`` hint."""
+    delay = min(cap, base * 2 ** max(0, attempt - 1))
+    delay += random.uniform(0, delay / 2)  # noqa: S311 - jitter, not crypto
+    if retry_after:
+        delay = max(delay, float(retry_after))
+    return int(delay)
+
+
+class TcEvent(models.Model):
+    """An inbound event from the data plane (webhook or polling), stored once.
+
+    The unique ``event_id`` makes ingestion idempotent; the ``state`` stored here
+    decides whether a (possibly duplicated) queue job still has work to do."""
+
+    _name = "tc.event"
+    _description = "Inbound integration event"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+    _rec_name = "event_id"
+
+    event_id = fields.Char("Event id", required=True, readonly=True)
+    event_type = fields.Char("Type", required=True, readonly=True, index=True)
+    source = fields.Selection(
+        [("webhook", "Webhook"), ("poll", "Polling")], required=True, readonly=True
+    )
+    webhook_id = fields.Char("Webhook message id", readonly=True)
+    correlation_id = fields.Char(readonly=True, index="btree_not_null")
+    payload = fields.Text(readonly=True, help="The event as received, masked.")
+    state = fields.Selection(
+        EVENT_STATES,
+        default="pending",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    state_reason = fields.Char("Outcome", readonly=True)
+    attempts = fields.Integer(readonly=True)
+    deferrals = fields.Integer(readonly=True)
+    last_error = fields.Text(readonly=True)
+    received_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    processed_at = fields.Datetime(readonly=True)
+    next_attempt_at = fields.Datetime(readonly=True, index="btree_not_null")
+    age_hours = fields.Float("Age (h)", compute="_compute_age_hours")
+    ticket_ids = fields.Many2many(
+        "helpdesk.ticket",
+        "tc_event_helpdesk_ticket_rel",
+        "event_id",
+        "ticket_id",
+        "Cases",
+        readonly=True,
+    )
+
+    _sql_constraints = [
+        ("event_id_uniq", "unique(event_id)", "This event was already received."),
+    ]
+
+    @api.depends("received_at")
+    def _compute_age_hours(self):
+        now = fields.Datetime.now()
+        for event in self:
+            start = event.received_at or now
+            event.age_hours = round((now - start).total_seconds() / 3600, 2)
+
+    # -- ingestion (webhook and polling) ---------------------------------------------
+    @api.model
+    def _tc_ingest(
+        self, payload, source="webhook", webhook_id=None, correlation_id=None
+    ):
+        """Store ``payload`` (a verified event dict) once and queue its processing.
+
+        Returns ``(event, created)``. A replay (same event id) changes nothing and
+        returns the stored event with ``created=False``. The insert is one
+        ``INSERT .. ON CONFLICT DO NOTHING`` so two deliveries racing each other
+        cannot both store it."""
+        event_id = str(payload["id"]).strip()[:255]
+        event_type = str(payload["type"]).strip()[:128]
+        if not correlation_id:
+            data = payload.get("data")
+            correlation_id = payload.get("correlation_id") or (
+                data.get("correlation_id") if isinstance(data, dict) else None
+            )
+        correlation_id = str(correlation_id)[:128] if correlation_id else None
+        masked = json.dumps(masking.mask_payload(payload), default=str, sort_keys=True)
+        self.env.cr.execute(
+            """
+            INSERT INTO tc_event (event_id, event_type, source, webhook_id,
+                correlation_id, payload, state, attempts, deferrals, received_at,
+                create_uid, write_uid, create_date, write_date)
+            VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, 0,
+                now() at time zone 'UTC', %s, %s,
+                now() at time zone 'UTC', now() at time zone 'UTC')
+            ON CONFLICT (event_id) DO NOTHING
+            RETURNING id
+            """,
+            (
+                event_id,
+                event_type,
+                source,
+                (webhook_id or None) and str(webhook_id)[:255],
+                correlation_id,
+                masked,
+                self.env.uid,
+                self.env.uid,
+            ),
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            existing = self.sudo().search([("event_id", "=", event_id)], limit=1)
+            _logger.info(
+                "tc.event %s: duplicate delivery ignored [correlation_id=%s]",
+                event_id,
+                correlation_id,
+            )
+            return existing, False
+        event = self.sudo().browse(row[0])
+        event._tc_schedule()
+        _logger.info(
+            "tc.event %s (%s) stored from %s [correlation_id=%s]",
+            event_id,
+            event_type,
+            source,
+            correlation_id,
+        )
+        return event, True
+
+    def _tc_schedule(self, eta=None):
+        for event in self:
+            event.with_delay(
+                channel="root.tc_events",
+                identity_key="tc.event:%s" % event.id,
+                eta=eta,
+                description="Process event %s (%s)"
+                % (event.event_id, event.event_type),
+            )._tc_job_process()
+
+    # -- the job -------------------------------------------------------------------
+    def _tc_lock(self):
+        """Row lock: a second run of the same event (at-least-once delivery) waits
+        for the first one's transaction and then finds the event done."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM tc_event WHERE id = %s FOR UPDATE NOWAIT",
+                    (self.id,),
+                )
+        except psycopg2.errors.LockNotAvailable:
+            raise RetryableJobError(
+                "event %s is being processed by another worker" % self.event_id,
+                seconds=10,
+                ignore_retry=True,
+            ) from None
+        self.invalidate_recordset()
+
+    def _tc_job_process(self):
+        """Queue job: run the handler of this event once. Safe to run twice."""
+        self.ensure_one()
+        self._tc_lock()
+        if self.state not in OPEN_STATES:
+            return "nothing to do: event is %s" % self.state
+        method = HANDLERS.get(self.event_type)
+        if not method:
+            self.write(
+                {
+                    "state": "ignored",
+                    "state_reason": "No handler for event type %s" % self.event_type,
+                    "processed_at": fields.Datetime.now(),
+                    "next_attempt_at": False,
+                }
+            )
+            return "ignored"
+        try:
+            payload = json.loads(self.payload or "{}")
+        except ValueError:
+            payload = {}
+        data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+        handler = self.env["tc.event.handler"].sudo()
+        try:
+            with self.env.cr.savepoint():
+                outcome = getattr(handler, method)(self, data)
+        except Deferred as exc:
+            return self._tc_defer(exc)
+        except Exception as exc:  # the handler failed: record it, retry, then a human
+            return self._tc_fail_attempt(exc)
+        self.write(
+            {
+                "state": "done",
+                "state_reason": (outcome or "Handled")[:250],
+                "processed_at": fields.Datetime.now(),
+                "last_error": False,
+                "next_attempt_at": False,
+            }
+        )
+        _logger.info(
+            "tc.event %s handled [correlation_id=%s]",
+            self.event_id,
+            self.correlation_id,
+        )
+        return outcome
+
+    def _tc_defer(self, exc):
+        """Out of order: what this event needs has not happened yet."""
+        deferrals = self.deferrals + 1
+        reason = str(exc)[:250]
+        if deferrals > MAX_DEFERRALS:
+            return self._tc_give_up(
+                "Still waiting after %d tries: %s" % (deferrals - 1, reason)
+            )
+        eta = fields.Datetime.now() + timedelta(seconds=DEFER_SECONDS)
+        was_deferred = self.state == "deferred" and self.state_reason == reason
+        self.write(
+            {
+                "state": "deferred",
+                "state_reason": reason,
+                "deferrals": deferrals,
+                "next_attempt_at": eta,
+            }
+        )
+        if exc.tickets and not was_deferred:
+            exc.tickets.sudo().write({"tc_waiting_for": reason[:250]})
+            self._tc_touch(exc.tickets, "%s waits: %s" % (self.event_type, reason))
+        self._tc_schedule(eta=eta)
+        _logger.info(
+            "tc.event %s deferred [correlation_id=%s]",
+            self.event_id,
+            self.correlation_id,
+        )
+        return "deferred"
+
+    def _tc_fail_attempt(self, exc):
+        attempts = self.attempts + 1
+        error = masking.mask_text("%s: %s" % (type(exc).__name__, exc))[:2000]
+        _logger.info(
+            "tc.event %s handler failed (attempt %d/%d) [correlation_id=%s]",
+            self.event_id,
+            attempts,
+            MAX_ATTEMPTS,
+            self.correlation_id,
+        )
+        if attempts >= MAX_ATTEMPTS:
+            self.attempts = attempts
+            return self._tc_give_up(error)
+        eta = fields.Datetime.now() + timedelta(seconds=backoff_seconds(attempts))
+        self.write(
+            {
+                "state": "retry",
+                "attempts": attempts,
+                "last_error": error,
+                "next_attempt_at": eta,
+            }
+        )
+        self._tc_schedule(eta=eta)
+        return "retry"
+
+    def _tc_give_up(self, error):
+        """Leave the event failed, with a case for a human."""
+        self.write(
+            {
+                "state": "failed",
+                "last_error": error,
+                "state_reason": "Failed: needs a person",
+                "next_attempt_at": False,
+                "processed_at": fields.Datetime.now(),
+            }
+        )
+        case = (
+            self.env["tc.event.handler"]
+            .sudo()
+            ._tc_open_case(
+                FAILURE_KIND.get(self.event_type, "general_inquiry"),
+                self.env._(
+                    "Integration event %(id)s (%(type)s) could not be processed",
+                    id=self.event_id,
+                    type=self.event_type,
+                ),
+                description=self.env._(
+                    "The event failed after several attempts. Last error: %s", error
+                ),
+                correlation_id=self.correlation_id,
+            )
+        )
+        self._tc_touch(case, self.env._("Event %s failed", self.event_type))
+        return "failed"
+
+    def _tc_touch(self, tickets, text):
+        """Put this event on the timeline of the cases it touched."""
+        if not tickets:
+            return
+        tickets._tc_timeline(
+            "event",
+            text[:250],
+            progress=True,
+            res_model=self._name,
+            res_id=self.id,
+            correlation_id=self.correlation_id,
+        )
+        self.sudo().write({"ticket_ids": [(4, t.id) for t in tickets]})
+
+    # -- operators --------------------------------------------------------------------
+    def action_retry(self):
+        for event in self:
+            if event.state == "done":
+                raise UserError(self.env._("%s is already done.", event.event_id))
+        self.write(
+            {
+                "state": "pending",
+                "attempts": 0,
+                "deferrals": 0,
+                "next_attempt_at": False,
+            }
+        )
+        for event in self:
+            event.message_post(
+                body=self.env._("Retried by %s.", self.env.user.name),
+                subtype_xmlid="mail.mt_note",
+            )
+        self._tc_schedule()
+        return True
+
+    def action_open_ignore_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "tc.integration.ignore",
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Ignore"),
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def _tc_ignore(self, reason):
+        if not (reason or "").strip():
+            raise UserError(self.env._("Say why this is ignored."))
+        for event in self:
+            if event.state == "done":
+                raise UserError(self.env._("%s is already done.", event.event_id))
+        self.write(
+            {"state": "ignored", "state_reason": reason[:250], "next_attempt_at": False}
+        )
+        for event in self:
+            event.message_post(
+                body=self.env._(
+                    "Ignored by %(user)s: %(reason)s",
+                    user=self.env.user.name,
+                    reason=reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    # -- crons --------------------------------------------------------------------------
+    @api.model
+    def _cron_requeue(self, limit=1000):
+        """Safety net for jobs lost by the queue (OCA/connector #148): re-enqueue
+        open events whose next attempt is due. ``identity_key`` skips those that
+        still have a pending job; the event state makes a duplicate run harmless."""
+        now = fields.Datetime.now()
+        due = self.sudo().search(
+            [
+                ("state", "in", OPEN_STATES),
+                "|",
+                ("next_attempt_at", "<=", now - timedelta(minutes=5)),
+                "&",
+                ("next_attempt_at", "=", False),
+                ("received_at", "<=", now - timedelta(minutes=5)),
+            ],
+            limit=limit,
+        )
+        due._tc_schedule()
+        return len(due)
+
+    @api.model
+    def _cron_poll_events(self, limit=100, max_pages=50):
+        """Polling fallback: read ``GET /events?after=<cursor>`` page by page into
+        the same ingestion path. The cursor is stored only with its page."""
+        settings = self.env["tc.settings"].get()
+        if not settings.api_configured:
+            _logger.info("tc.event polling skipped: data-plane API not configured")
+            return 0
+        params = self.env["ir.config_parameter"].sudo()
+        cursor = params.get_param(CURSOR_PARAM) or None
+        client = DataPlaneClient(
+            settings.api_base_url,
+            settings.api_token,
+            tenant_id=settings.tenant_id or None,
+            timeout=30,
+        )
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        stored = pages = 0
+        try:
+            for items, next_cursor in client.iter_events(after=cursor, limit=limit):
+                for item in items:
+                    if not _is_event(item):
+                        _logger.info(
+                            "tc.event polling: skipped an item without id/type"
+                        )
+                        continue
+                    stored += self._tc_ingest(item, source="poll")[1]
+                # the cursor moves with its page, in the same transaction
+                if next_cursor and next_cursor != cursor:
+                    params.set_param(CURSOR_PARAM, next_cursor)
+                    cursor = next_cursor
+                if auto_commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                pages += 1
+                if pages >= max_pages:
+                    break
+        except DataPlaneError as exc:
+            # the next run starts again from the last committed cursor
+            _logger.info("tc.event polling stopped: %s", exc)
+        return stored

@@ -1,0 +1,345 @@
+# Copyright 2026 TC Ops
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Event handlers: one method per event type, found through ``HANDLERS``.
+
+Each handler receives the ``tc.event`` and its ``data`` object, calls the domain
+addons (tc_orders, tc_care, tc_network, tc_fieldops), puts the event on the
+timeline of every case it touched and returns a one-line outcome. It raises
+:class:`Deferred` when the event arrived before what it depends on (out of
+order); any other exception is a failure (retried, then a case for a human).
+Handlers must be idempotent: they run inside the event's job, which queue_job
+may deliver more than once; each checks the current state of the records first.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.tc_network.models.tc_equipment import normalize_mac, normalize_serial
+
+HANDLERS = {
+    "OrderNeedsReview": "_on_order_needs_review",
+    "PaymentConfirmed": "_on_payment_confirmed",
+    "ProvisioningFailed": "_on_provisioning_failed",
+    "ServiceActivated": "_on_service_activated",
+    "RefundPosted": "_on_refund_posted",
+}
+REVIEW_REASONS = ("coverage", "address", "fraud", "vip", "other")
+
+
+class Deferred(Exception):
+    """The event came before what it needs; try again later. ``tickets``: the
+    cases to tell that they wait."""
+
+    def __init__(self, message, tickets=None):
+        super().__init__(message)
+        self.tickets = tickets
+
+
+def _ref(data, *keys):
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            value = str(value).strip()
+            if value:
+                return value[:128]
+    return None
+
+
+class TcEventHandler(models.AbstractModel):
+    _name = "tc.event.handler"
+    _description = "Integration event handlers"
+
+    # -- helpers ---------------------------------------------------------------------
+    @api.model
+    def _kind(self, code):
+        return (
+            self.env["helpdesk.ticket.type"]
+            .sudo()
+            .search([("tc_code", "=", code)], limit=1)
+        )
+
+    @api.model
+    def _closed_stage(self):
+        return (
+            self.env["helpdesk.ticket.stage"]
+            .sudo()
+            .search([("closed", "=", True)], order="sequence", limit=1)
+        )
+
+    @api.model
+    def _open_cases(self, domain):
+        return (
+            self.env["helpdesk.ticket"]
+            .sudo()
+            .search(domain + [("stage_id.closed", "=", False)])
+        )
+
+    @api.model
+    def _tc_open_case(self, kind_code, name, description="", **vals):
+        correlation_id = vals.pop("correlation_id", None)
+        return (
+            self.env["helpdesk.ticket"]
+            .sudo()
+            .create(
+                dict(
+                    vals,
+                    name=name[:250],
+                    description="<p>%s</p>" % (description or name),
+                    type_id=self._kind(kind_code).id,
+                    tc_correlation_id=correlation_id or False,
+                )
+            )
+        )
+
+    @api.model
+    def _close(self, tickets):
+        tickets = tickets.filtered(lambda t: not t.stage_id.closed)
+        if tickets:
+            tickets.sudo().write(
+                {"stage_id": self._closed_stage().id, "tc_waiting_for": False}
+            )
+        return tickets
+
+    @api.model
+    def _customer(self, data):
+        """The customer of the event: by ``customer.ref``, created when unknown."""
+        customer = (
+            data.get("customer") if isinstance(data.get("customer"), dict) else {}
+        )
+        ref = _ref(customer, "ref", "id") or _ref(data, "customer_id")
+        Partner = self.env["res.partner"].sudo()
+        partner = Partner.search([("ref", "=", ref)], limit=1) if ref else Partner
+        if not partner:
+            partner = Partner.create(
+                {
+                    "name": _ref(customer, "name") or ref or "Unknown customer",
+                    "ref": ref or False,
+                    "email": _ref(customer, "email") or False,
+                }
+            )
+        return partner
+
+    # -- OrderNeedsReview -------------------------------------------------------------
+    def _on_order_needs_review(self, event, data):
+        order_ref = _ref(data, "order_id", "order_ref")
+        if not order_ref:
+            raise ValueError("OrderNeedsReview without order_id")
+        Review = self.env["tc.order.review"].sudo()
+        review = Review.search(
+            [("order_ref", "=", order_ref)], limit=1, order="id desc"
+        )
+        if review and review.state not in ("approved", "rejected"):
+            event._tc_touch(
+                review.ticket_id, "OrderNeedsReview again for %s" % order_ref
+            )
+            return "Review %s already open" % review.name
+        codes = [c for c in data.get("reasons") or [] if c in REVIEW_REASONS]
+        reasons = (
+            self.env["tc.order.review.reason"]
+            .sudo()
+            .search([("code", "in", codes or ["other"])])
+        )
+        review = Review.create(
+            {
+                "order_ref": order_ref,
+                "partner_id": self._customer(data).id,
+                "requested_plan": _ref(data, "requested_plan", "plan") or "-",
+                "reason_ids": [(6, 0, reasons.ids)],
+                "evidence": str(data.get("evidence") or "")[:5000] or False,
+            }
+        )
+        review.ticket_id.sudo().write(
+            {"tc_correlation_id": event.correlation_id or False}
+        )
+        event._tc_touch(
+            review.ticket_id, "OrderNeedsReview: %s held for review" % order_ref
+        )
+        return "Review %s created" % review.name
+
+    # -- PaymentConfirmed -------------------------------------------------------------
+    def _on_payment_confirmed(self, event, data):
+        payment = _ref(data, "payment_id", "payment_ref")
+        order = _ref(data, "order_id", "order_ref")
+        invoice = _ref(data, "invoice_id", "invoice_ref")
+        refs = [
+            (field, value)
+            for field, value in (
+                ("tc_payment_ref", payment),
+                ("tc_order_ref", order),
+                ("tc_invoice_ref", invoice),
+            )
+            if value
+        ]
+        if not refs:
+            raise ValueError("PaymentConfirmed without payment, order or invoice id")
+        domain = ["|"] * (len(refs) - 1) + [(f, "=", v) for f, v in refs]
+        kinds = self._kind("payment_dispute") | self._kind("order_review")
+        cases = self._open_cases(domain + [("type_id", "in", kinds.ids)])
+        if not cases:
+            return "No open review or payment dispute for this payment"
+        event._tc_touch(cases, "PaymentConfirmed (%s)" % (payment or order or invoice))
+        disputes = cases.filtered(lambda c: c.type_id.tc_code == "payment_dispute")
+        self._close(disputes)
+        reviews = cases - disputes
+        # a review waiting for the payment is unblocked; the decision stays human
+        reviews.filtered("tc_waiting_for").write({"tc_waiting_for": False})
+        return "Resolved %d payment dispute(s), %d review(s) informed" % (
+            len(disputes),
+            len(reviews),
+        )
+
+    # -- ProvisioningFailed -----------------------------------------------------------
+    def _on_provisioning_failed(self, event, data):
+        job_ref = _ref(data, "provisioning_job_id", "job_id")
+        if not job_ref:
+            raise ValueError("ProvisioningFailed without job_id")
+        kind = self._kind("provisioning_failure")
+        case = self._open_cases(
+            [("tc_provisioning_job_ref", "=", job_ref), ("type_id", "=", kind.id)]
+        )[:1]
+        if case:
+            event._tc_touch(case, "ProvisioningFailed again for job %s" % job_ref)
+            return "Case %s already open" % case.display_name
+        equipment = self._equipment(data.get("equipment") or data)
+        error = str(data.get("error") or data.get("reason") or "")[:500]
+        case = self._tc_open_case(
+            "provisioning_failure",
+            "Provisioning job %s failed" % job_ref,
+            description=error or "Provisioning failed",
+            partner_id=self._customer(data).id if data.get("customer") else False,
+            tc_provisioning_job_ref=job_ref,
+            tc_order_ref=_ref(data, "order_id") or False,
+            tc_subscription_ref=_ref(data, "subscription_id") or False,
+            tc_equipment_id=equipment.id or False,
+            correlation_id=event.correlation_id,
+        )
+        event._tc_touch(case, "ProvisioningFailed: job %s (%s)" % (job_ref, error))
+        if not equipment:
+            self._propose_dispatch(case, "no equipment matches the event")
+            return "Case opened, equipment unknown: dispatch proposed"
+        result, detail = self._diagnose(equipment, case)
+        if result in ("online",):
+            return "Case opened, diagnostics %s" % result
+        self._propose_dispatch(
+            case, "remote diagnostics of %s: %s" % (equipment.name, detail or result)
+        )
+        return "Case opened, diagnostics %s: dispatch proposed" % result
+
+    @api.model
+    def _equipment(self, info):
+        if not isinstance(info, dict):
+            return self.env["tc.equipment"]
+        Equipment = self.env["tc.equipment"].sudo().with_context(active_test=False)
+        serial = normalize_serial(_ref(info, "serial", "serial_number"))
+        mac = normalize_mac(_ref(info, "mac", "mac_address"))
+        if serial:
+            found = Equipment.search([("serial", "=", serial)], limit=1)
+            if found:
+                return found
+        if mac:
+            return Equipment.search([("mac", "=", mac)], limit=1)
+        return Equipment
+
+    @api.model
+    def _diagnose(self, equipment, case):
+        """Run tc_network's diagnostics; ``(result, detail)``."""
+        try:
+            with self.env.cr.savepoint():
+                action = equipment.action_run_diagnostics(ticket=case)
+        except UserError as exc:  # not configured for SNMP: cannot check remotely
+            case._tc_timeline("diagnostic", "Diagnostics not possible: %s" % exc)
+            return "error", str(exc)
+        net_action = self.env["tc.network.action"].sudo().browse(action.get("res_id"))
+        return net_action.result, net_action.detail
+
+    @api.model
+    def _propose_dispatch(self, case, why):
+        """tc_fieldops has no stable dispatch API yet: propose the dispatch as an
+        activity on the case (for the dispatcher) and on its timeline."""
+        text = "Dispatch proposed: %s" % why
+        case.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary="Dispatch a technician",
+            note=text,
+            user_id=case.user_id.id or self.env.ref("base.user_root").id,
+        )
+        case._tc_timeline("note", text[:250], progress=True)
+        case.sudo().write({"tc_waiting_for": "Field dispatch"})
+
+    # -- ServiceActivated ---------------------------------------------------------------
+    def _on_service_activated(self, event, data):
+        refs = [
+            (field, value)
+            for field, value in (
+                (
+                    "tc_provisioning_job_ref",
+                    _ref(data, "provisioning_job_id", "job_id"),
+                ),
+                ("tc_order_ref", _ref(data, "order_id")),
+                ("tc_subscription_ref", _ref(data, "subscription_id")),
+            )
+            if value
+        ]
+        if not refs:
+            raise ValueError("ServiceActivated without job, order or subscription id")
+        domain = ["|"] * (len(refs) - 1) + [(f, "=", v) for f, v in refs]
+        cases = self._open_cases(domain)
+        if not cases:
+            return "No open case for this activation"
+        jobs = self._open_installation_jobs(cases)
+        if jobs:
+            raise Deferred(
+                "Installation job %s is not completed yet"
+                % ", ".join(jobs.mapped("display_name")),
+                tickets=cases,
+            )
+        event._tc_touch(cases, "ServiceActivated: service is live")
+        closed = self._close(cases)
+        return "Service active: %d case(s) closed" % len(closed)
+
+    @api.model
+    def _open_installation_jobs(self, cases):
+        Task = self.env["project.task"].sudo()
+        if not {"tc_case_id", "tc_job_type", "tc_job_state"} <= set(Task._fields):
+            return Task
+        return Task.search(
+            [
+                ("tc_case_id", "in", cases.ids),
+                ("tc_job_type", "=", "installation"),
+                ("tc_job_state", "not in", ("done", "cancelled")),
+            ]
+        )
+
+    # -- RefundPosted ----------------------------------------------------------------------
+    def _on_refund_posted(self, event, data):
+        ref = _ref(data, "adjustment_ref", "adjustment_id")
+        if not ref:
+            raise ValueError("RefundPosted without adjustment_ref")
+        request = (
+            self.env["tc.adjustment.request"]
+            .sudo()
+            .search([("name", "=", ref)], limit=1)
+        )
+        if not request:
+            raise Deferred("Adjustment request %s is not known yet" % ref)
+        if request.state == "posted":
+            return "%s was already posted" % ref
+        if request.state != "approved":
+            raise Deferred(
+                "%s is %s, not approved yet" % (ref, request.state),
+                tickets=request.ticket_id,
+            )
+        posted_at = data.get("posted_at")
+        try:
+            posted_at = fields.Datetime.to_datetime(
+                str(posted_at).replace("T", " ").replace("Z", "")[:19]
+            )
+        except ValueError:
+            posted_at = None
+        request.action_mark_posted(
+            posting_ref=_ref(data, "posting_ref", "credit_note_id") or None,
+            posted_at=posted_at or None,
+        )
+        event._tc_touch(request.ticket_id, "RefundPosted: %s posted" % ref)
+        self._close(request.ticket_id)
+        return "%s posted" % ref

@@ -1,0 +1,196 @@
+# Copyright 2026 TC Ops
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from odoo.addons.tc_orders.tests.common import TcOrdersCase
+
+from ..models.tc_event import MAX_ATTEMPTS
+from .common import event, trap_jobs
+
+
+class IngestMixin:
+    def _run(self, payload):
+        """Ingest as the webhook does, then run the queued job."""
+        with trap_jobs() as trap:
+            stored, created = self.env["tc.event"]._tc_ingest(payload)
+            self.assertTrue(created)
+            trap.assert_jobs_count(1, only=stored._tc_job_process)
+            trap.perform_enqueued_jobs()
+        stored.invalidate_recordset()
+        return stored
+
+
+@tagged("post_install", "-at_install")
+class TestHandlers(IngestMixin, TcOrdersCase):
+    def test_order_needs_review_creates_review_and_case_once(self):
+        payload = event(
+            "evt_onr",
+            "OrderNeedsReview",
+            order_id="ORD-77",
+            requested_plan="Fiber 1G",
+            reasons=["fraud", "bogus"],
+            customer={"ref": "CUST-77", "name": "Ada"},
+        )
+        stored = self._run(payload)
+        self.assertEqual(stored.state, "done")
+        review = self.env["tc.order.review"].search([("order_ref", "=", "ORD-77")])
+        self.assertEqual(len(review), 1)
+        self.assertEqual(review.reason_ids.mapped("code"), ["fraud"])
+        self.assertEqual(review.partner_id.ref, "CUST-77")
+        case = review.ticket_id
+        self.assertEqual(case.tc_correlation_id, "corr-evt_onr")
+        self.assertEqual(stored.ticket_ids, case)
+        entry = case.tc_timeline_ids.filtered(lambda t: t.kind == "event")
+        self.assertEqual(entry.res_id, stored.id)
+        self.assertEqual(entry.correlation_id, "corr-evt_onr")
+        # at-least-once: the same job again does nothing
+        self.assertIn("nothing to do", stored._tc_job_process())
+        self.assertEqual(
+            self.env["tc.order.review"].search_count([("order_ref", "=", "ORD-77")]), 1
+        )
+        # a new event about the same open order only adds to the timeline
+        again = self._run(dict(payload, id="evt_onr2"))
+        self.assertIn("already open", again.state_reason)
+        self.assertEqual(
+            self.env["tc.order.review"].search_count([("order_ref", "=", "ORD-77")]), 1
+        )
+
+    def test_payment_confirmed_resolves_the_dispute(self):
+        dispute = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Disputed payment",
+                "description": "x",
+                "partner_id": self.customer.id,
+                "type_id": self.env.ref("tc_care.type_payment_dispute").id,
+                "tc_payment_ref": "PAY-9",
+            }
+        )
+        stored = self._run(event("evt_pay", "PaymentConfirmed", payment_id="PAY-9"))
+        self.assertEqual(stored.state, "done")
+        self.assertTrue(dispute.stage_id.closed)
+        self.assertIn(dispute, stored.ticket_ids)
+
+    def test_provisioning_failed_opens_case_runs_diagnostics_and_proposes_dispatch(
+        self,
+    ):
+        ont = self.env["tc.equipment"].create(
+            {
+                "kind": "ont",
+                "vendor": "Huawei",
+                "serial": "HWTC1234",
+                "mac": "aa:bb:cc:00:11:22",
+            }
+        )
+        stored = self._run(
+            event(
+                "evt_pf",
+                "ProvisioningFailed",
+                job_id="PJ-1",
+                order_id="ORD-1",
+                error="OMCI timeout",
+                equipment={"mac": "AA-BB-CC-00-11-22"},
+            )
+        )
+        self.assertEqual(stored.state, "done", stored.last_error)
+        case = stored.ticket_ids
+        self.assertEqual(case.type_id.tc_code, "provisioning_failure")
+        self.assertEqual(case.tc_provisioning_job_ref, "PJ-1")
+        self.assertEqual(case.tc_equipment_id, ont)
+        self.assertEqual(case.tc_waiting_for, "Field dispatch")
+        self.assertTrue(case.activity_ids.filtered(lambda a: "Dispatch" in a.summary))
+        kinds = set(case.tc_timeline_ids.mapped("kind"))
+        self.assertTrue({"event", "diagnostic", "note"} <= kinds, kinds)
+        # replay of the same failure (new event id) does not open a second case
+        self._run(dict(event("evt_pf2", "ProvisioningFailed", job_id="PJ-1")))
+        self.assertEqual(
+            self.env["helpdesk.ticket"].search_count(
+                [("tc_provisioning_job_ref", "=", "PJ-1")]
+            ),
+            1,
+        )
+
+    def test_service_activated_closes_the_case(self):
+        case = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Install",
+                "description": "x",
+                "partner_id": self.customer.id,
+                "tc_provisioning_job_ref": "PJ-2",
+            }
+        )
+        stored = self._run(event("evt_sa", "ServiceActivated", job_id="PJ-2"))
+        self.assertEqual(stored.state, "done")
+        self.assertTrue(case.stage_id.closed)
+
+    def test_refund_posted_before_approval_waits_then_posts(self):
+        request = self._request(self.agent, 20)
+        request.with_user(self.agent).action_submit()
+        stored = self._run(
+            event(
+                "evt_rp",
+                "RefundPosted",
+                adjustment_ref=request.name,
+                posting_ref="CN-1",
+            )
+        )
+        self.assertEqual(stored.state, "deferred")
+        self.assertIn("not approved yet", stored.state_reason)
+        self.assertIn("not approved yet", self.ticket.tc_waiting_for)
+        # approval writes the outbox command in the same transaction
+        with trap_jobs() as trap:
+            self._decide(request, self.supervisor)
+            self.assertEqual(request.state, "approved")
+            command = self.env["tc.command"].search(
+                [("res_model", "=", request._name), ("res_id", "=", request.id)]
+            )
+            self.assertEqual(command.name, "PostAdjustment")
+            trap.assert_jobs_count(1, only=command._tc_job_send)
+        # the deferred event is retried later (its job, or the cron)
+        with trap_jobs() as trap:
+            stored._tc_job_process()
+            trap.assert_jobs_count(0)
+        self.assertEqual(stored.state, "done")
+        self.assertEqual(request.state, "posted")
+        self.assertEqual(request.posting_ref, "CN-1")
+        self.assertTrue(self.ticket.stage_id.closed)
+
+    def test_failing_handler_retries_then_fails_with_a_case(self):
+        with trap_jobs() as trap:
+            stored, _created = self.env["tc.event"]._tc_ingest(
+                event("evt_bad", "ProvisioningFailed")  # no job id: handler raises
+            )
+            for attempt in range(1, MAX_ATTEMPTS):
+                trap.perform_enqueued_jobs()
+                self.assertEqual(stored.state, "retry")
+                self.assertEqual(stored.attempts, attempt)
+                self.assertIn("without job_id", stored.last_error)
+                self.assertTrue(stored.next_attempt_at)
+                trap.assert_jobs_count(1)  # the next attempt is queued with an eta
+            trap.perform_enqueued_jobs()
+        self.assertEqual(stored.state, "failed")
+        case = stored.ticket_ids
+        self.assertEqual(case.type_id.tc_code, "provisioning_failure")
+        self.assertIn("evt_bad", case.name)
+        # an operator retries it, then ignores it with a reason (audited)
+        with trap_jobs() as trap:
+            stored.action_retry()
+            trap.assert_jobs_count(1)
+        self.assertEqual(stored.state, "pending")
+        wizard = (
+            self.env["tc.integration.ignore"]
+            .with_context(active_model="tc.event", active_ids=stored.ids)
+            .create({"reason": "sender bug, fixed upstream"})
+        )
+        wizard.action_confirm()
+        self.assertEqual(stored.state, "ignored")
+        self.assertIn("sender bug", stored.message_ids[0].body)
+
+    def test_supervisor_reads_events_agent_does_not(self):
+        stored = self._run(event("evt_sec", "Nope"))
+        stored.with_user(self.supervisor).read(["state"])
+        with self.assertRaises(AccessError):
+            stored.with_user(self.agent).read(["state"])
+        with self.assertRaises(AccessError):
+            self.env["tc.partner.api.key"].with_user(self.supervisor).search([])
+        self.env["tc.partner.api.key"].with_user(self.manager).search([])

@@ -1,0 +1,1 @@
+from . import tc_integration_ignore
