@@ -1,0 +1,1 @@
+from . import tc_fieldops_slot_finder
