@@ -594,9 +594,11 @@ class HelpdeskTicket(models.Model):
         }
         tickets = self.browse(ticket.id for ticket in lines_by_ticket).sudo()
         for user_id, ticket_ids in reassign.items():
-            self.browse(ticket_ids).sudo().with_context(**quiet).write(
-                {"user_id": user_id}
-            )
+            # mail_notrack: the escalation note below already says "Reassigned to
+            # X"; tracking would log a second message per ticket
+            self.browse(ticket_ids).sudo().with_context(
+                **quiet, mail_notrack=True
+            ).write({"user_id": user_id})
         if notes:
             tickets.filtered(lambda t: t.id in notes)._message_log_batch(
                 bodies=notes, author_id=self.env.ref("base.partner_root").id
