@@ -18,18 +18,9 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         if self.tc_equipment_id:
             return self.tc_equipment_id
-        if self.tc_location_id:
-            equipment = self.env["tc.equipment"].search(
-                [
-                    ("location_id", "=", self.tc_location_id.id),
-                    ("state", "=", "installed"),
-                    ("kind", "in", ("ont", "router")),
-                ],
-                order="kind",
-                limit=1,
-            )
-            if equipment:
-                return equipment
+        equipment = self.env["tc.equipment"]._tc_installed_at(self.tc_location_id)
+        if equipment:
+            return equipment
         raise UserError(
             self.env._(
                 "Case %(name)s has no equipment and its location has no installed "

@@ -247,6 +247,21 @@ class TcEquipment(models.Model):
                     )
                 )
 
+    @api.model
+    def _tc_installed_at(self, location):
+        """The ONT (else router) installed at a service location, if any."""
+        if not location:
+            return self.browse()
+        return self.search(
+            [
+                ("location_id", "=", location.id),
+                ("state", "=", "installed"),
+                ("kind", "in", ("ont", "router")),
+            ],
+            order="kind",
+            limit=1,
+        )
+
     @api.onchange("location_id")
     def _onchange_location_id(self):
         if self.location_id:
