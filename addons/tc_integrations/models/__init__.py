@@ -1,10 +1,11 @@
-from . import (
-    helpdesk_ticket,
-    tc_adjustment_request,
-    tc_command,
-    tc_event,
-    tc_event_handler,
-    tc_order_review,
-    tc_partner_api_key,
-    tc_settings,
-)
+# isort: skip_file
+# the mixin must be loaded before the models that inherit it
+from . import tc_queued_record_mixin
+from . import helpdesk_ticket
+from . import tc_adjustment_request
+from . import tc_command
+from . import tc_event
+from . import tc_event_handler
+from . import tc_order_review
+from . import tc_partner_api_key
+from . import tc_settings

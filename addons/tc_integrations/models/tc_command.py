@@ -5,12 +5,8 @@ import logging
 import uuid
 from datetime import timedelta
 
-import psycopg2
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-
-from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..tools import masking
 from ..tools.api_client import DataPlaneClient, PermanentError, TransientError
@@ -39,7 +35,8 @@ class TcCommand(models.Model):
 
     _name = "tc.command"
     _description = "Outbound integration command"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "tc.queued.record.mixin"]
+    _tc_open_states = SENDABLE
     _order = "id desc"
 
     name = fields.Char("Command", required=True, readonly=True, index=True)
@@ -73,7 +70,6 @@ class TcCommand(models.Model):
     next_attempt_at = fields.Datetime(readonly=True, index="btree_not_null")
     sent_at = fields.Datetime("Last sent", readonly=True)
     acked_at = fields.Datetime(readonly=True)
-    age_hours = fields.Float("Age (h)", compute="_compute_age_hours")
 
     _sql_constraints = [
         (
@@ -82,12 +78,6 @@ class TcCommand(models.Model):
             "A command is sent with one idempotency key only.",
         ),
     ]
-
-    def _compute_age_hours(self):
-        now = fields.Datetime.now()
-        for command in self:
-            start = command.create_date or now
-            command.age_hours = round((now - start).total_seconds() / 3600, 2)
 
     # -- outbox ------------------------------------------------------------------------
     @api.model
@@ -133,21 +123,6 @@ class TcCommand(models.Model):
             )._tc_job_send()
 
     # -- the job --------------------------------------------------------------------
-    def _tc_lock(self):
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    "SELECT id FROM tc_command WHERE id = %s FOR UPDATE NOWAIT",
-                    (self.id,),
-                )
-        except psycopg2.errors.LockNotAvailable:
-            raise RetryableJobError(
-                "command %s is being sent by another worker" % self.id,
-                seconds=10,
-                ignore_retry=True,
-            ) from None
-        self.invalidate_recordset()
-
     def _tc_job_send(self):
         """Queue job: send once; the stored state decides (safe to run twice)."""
         self.ensure_one()
@@ -350,21 +325,3 @@ class TcCommand(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
         return True
-
-    @api.model
-    def _cron_requeue(self, limit=1000):
-        """Re-enqueue commands whose job was lost (see tc.event._cron_requeue)."""
-        now = fields.Datetime.now()
-        due = self.sudo().search(
-            [
-                ("state", "in", SENDABLE),
-                "|",
-                ("next_attempt_at", "<=", now - timedelta(minutes=5)),
-                "&",
-                ("next_attempt_at", "=", False),
-                ("create_date", "<=", now - timedelta(minutes=5)),
-            ],
-            limit=limit,
-        )
-        due._tc_schedule()
-        return len(due)

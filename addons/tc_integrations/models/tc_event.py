@@ -6,12 +6,8 @@ import random
 import threading
 from datetime import timedelta
 
-import psycopg2
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-
-from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..tools import masking
 from ..tools.api_client import DataPlaneClient, DataPlaneError
@@ -74,7 +70,9 @@ class TcEvent(models.Model):
 
     _name = "tc.event"
     _description = "Inbound integration event"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "tc.queued.record.mixin"]
+    _tc_open_states = OPEN_STATES
+    _tc_start_field = "received_at"
     _order = "id desc"
     _rec_name = "event_id"
 
@@ -101,7 +99,6 @@ class TcEvent(models.Model):
     received_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     processed_at = fields.Datetime(readonly=True)
     next_attempt_at = fields.Datetime(readonly=True, index="btree_not_null")
-    age_hours = fields.Float("Age (h)", compute="_compute_age_hours")
     ticket_ids = fields.Many2many(
         "helpdesk.ticket",
         "tc_event_helpdesk_ticket_rel",
@@ -114,13 +111,6 @@ class TcEvent(models.Model):
     _sql_constraints = [
         ("event_id_uniq", "unique(event_id)", "This event was already received."),
     ]
-
-    @api.depends("received_at")
-    def _compute_age_hours(self):
-        now = fields.Datetime.now()
-        for event in self:
-            start = event.received_at or now
-            event.age_hours = round((now - start).total_seconds() / 3600, 2)
 
     # -- ingestion (webhook and polling) ---------------------------------------------
     @api.model
@@ -195,23 +185,6 @@ class TcEvent(models.Model):
             )._tc_job_process()
 
     # -- the job -------------------------------------------------------------------
-    def _tc_lock(self):
-        """Row lock: a second run of the same event (at-least-once delivery) waits
-        for the first one's transaction and then finds the event done."""
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    "SELECT id FROM tc_event WHERE id = %s FOR UPDATE NOWAIT",
-                    (self.id,),
-                )
-        except psycopg2.errors.LockNotAvailable:
-            raise RetryableJobError(
-                "event %s is being processed by another worker" % self.event_id,
-                seconds=10,
-                ignore_retry=True,
-            ) from None
-        self.invalidate_recordset()
-
     def _tc_job_process(self):
         """Queue job: run the handler of this event once. Safe to run twice."""
         self.ensure_one()
@@ -408,26 +381,6 @@ class TcEvent(models.Model):
         return True
 
     # -- crons --------------------------------------------------------------------------
-    @api.model
-    def _cron_requeue(self, limit=1000):
-        """Safety net for jobs lost by the queue (OCA/connector #148): re-enqueue
-        open events whose next attempt is due. ``identity_key`` skips those that
-        still have a pending job; the event state makes a duplicate run harmless."""
-        now = fields.Datetime.now()
-        due = self.sudo().search(
-            [
-                ("state", "in", OPEN_STATES),
-                "|",
-                ("next_attempt_at", "<=", now - timedelta(minutes=5)),
-                "&",
-                ("next_attempt_at", "=", False),
-                ("received_at", "<=", now - timedelta(minutes=5)),
-            ],
-            limit=limit,
-        )
-        due._tc_schedule()
-        return len(due)
-
     @api.model
     def _cron_poll_events(self, limit=100, max_pages=50):
         """Polling fallback: read ``GET /events?after=<cursor>`` page by page into
