@@ -329,20 +329,44 @@ def sla_signature(tickets):
     ]
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(env):
+    """CPU seconds used so far by this cursor's PostgreSQL backend process
+    (/proc/<pid>/stat utime + stime; the server is local), or None."""
+    env.cr.execute("SELECT pg_backend_pid()")
+    pid = env.cr.fetchone()[0]
+    try:
+        fields_ = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields_[11]) + int(fields_[12])) / CLK_TCK
+
+
 def create_batch(env, vals_list, mode, profiler=None):
+    """Create one batch; returns (tickets, wall seconds, CPU seconds of this
+    process and its PostgreSQL backend). CPU time is what the batch costs; wall
+    time also counts waiting for a CPU, which on a shared machine is noise."""
     Ticket = env["helpdesk.ticket"].with_context(**CTX)
     env.invalidate_all()
     patch = oca_sla(env) if mode == "b" else contextlib.nullcontext()
     with patch:
         if profiler:
             profiler.enable()
+        db_cpu = backend_cpu(env)
+        cpu = time.process_time()
         start = time.perf_counter()
         tickets = Ticket.create(vals_list)
         env.cr.flush()
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        end_db_cpu = backend_cpu(env)
+        if db_cpu is not None and end_db_cpu is not None:
+            cpu += end_db_cpu - db_cpu
         if profiler:
             profiler.disable()
-    return tickets, elapsed
+    return tickets, elapsed, cpu
 
 
 def bench_creation(env, fx, batches, batch_size, profile):
@@ -351,6 +375,7 @@ def bench_creation(env, fx, batches, batch_size, profile):
     is rolled back by the caller."""
     rng = random.Random(42)
     times = {"a": [], "b": [], "c": []}
+    cpus = {"a": [], "b": [], "c": []}
     modes = ["a", "b", "c"]
     checked = 0
     for rnd in range(batches):
@@ -359,8 +384,9 @@ def bench_creation(env, fx, batches, batch_size, profile):
         for mode in modes[rnd % 3 :] + modes[: rnd % 3]:
             team = fx.team_plain if mode == "a" else fx.team_sla
             vals_list = [dict(v, team_id=team) for v in vals]
-            made[mode], elapsed = create_batch(env, vals_list, mode)
+            made[mode], elapsed, cpu = create_batch(env, vals_list, mode)
             times[mode].append(elapsed)
+            cpus[mode].append(cpu)
         assert not made["a"].ticket_sla_ids, "team without SLA got SLA lines"
         sig_b, sig_c = sla_signature(made["b"]), sla_signature(made["c"])
         assert all(len(s) == 2 for s in sig_c), "every ticket should get 2 SLA lines"
@@ -376,18 +402,21 @@ def bench_creation(env, fx, batches, batch_size, profile):
             "seconds": sum(values),
             "median_batch": statistics.median(values),
             "min_batch": min(values),
+            "cpu_median": statistics.median(cpus[mode]),
         }
         for mode, values in times.items()
     }
     base, base_min = result["a"]["median_batch"], result["a"]["min_batch"]
+    base_cpu = result["a"]["cpu_median"]
     for mode in modes:
         res = result[mode]
         res["rate"] = res["tickets"] / res["seconds"]
         res["overhead"] = (res["median_batch"] / base - 1) * 100
         # the least disturbed batch of each way (the machine is shared)
         res["overhead_min"] = (res["min_batch"] / base_min - 1) * 100
+        res["overhead_cpu"] = (res["cpu_median"] / base_cpu - 1) * 100
     result["checked"] = checked
-    if profile or result["c"]["overhead"] > TARGET_CREATION_OVERHEAD:
+    if profile or result["c"]["overhead_cpu"] > TARGET_CREATION_OVERHEAD:
         profs = {}
         for mode in ("a", "c"):
             prof = cProfile.Profile()
@@ -583,7 +612,9 @@ def settle(env):
 # ----------------------------------------------------------------------------------
 def rolled_back(env, prep, func, profiler=None):
     """Run ``prep`` then time ``func`` (with the flush and pre-commit hooks a
-    commit would run) in a savepoint that is rolled back afterwards."""
+    commit would run) in a savepoint that is rolled back afterwards. Returns
+    (wall seconds, result, CPU seconds of this process and its PostgreSQL
+    backend)."""
     cr = env.cr
     cr.flush()
     cr.execute("SAVEPOINT tc_bench")
@@ -594,10 +625,16 @@ def rolled_back(env, prep, func, profiler=None):
         env.invalidate_all()
         if profiler:
             profiler.enable()
+        db_cpu = backend_cpu(env)
+        cpu = time.process_time()
         start = time.perf_counter()
         result = func()
         cr.flush()
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        end_db_cpu = backend_cpu(env)
+        if db_cpu is not None and end_db_cpu is not None:
+            cpu += end_db_cpu - db_cpu
         if profiler:
             profiler.disable()
     finally:
@@ -606,7 +643,7 @@ def rolled_back(env, prep, func, profiler=None):
         cr.clear()
         cr.postcommit.clear()
         env.invalidate_all(flush=False)
-    return elapsed, result
+    return elapsed, result, cpu
 
 
 def list_fields(env, xmlid):
@@ -821,11 +858,12 @@ def measure(env, fx, runs, profile):
     results = {}
     for key, label, target, prep, func in metrics(env, fx):
         vacuum(env)
-        values, counts = [], []
+        values, counts, cpus = [], [], []
         for _run in range(runs):
-            elapsed, count = rolled_back(env, prep, func)
+            elapsed, count, cpu = rolled_back(env, prep, func)
             values.append(elapsed)
             counts.append(count)
+            cpus.append(cpu)
         median = statistics.median(values)
         res = {
             "label": label,
@@ -834,14 +872,21 @@ def measure(env, fx, runs, profile):
             "min": min(values),
             "max": max(values),
             "count": counts[0],
+            "cpu": statistics.median(cpus),
         }
-        slow = median > (target or TARGET_CRON) if key.startswith("esc") else False
-        if profile or (target and median > target) or slow:
+        slow = res["cpu"] > (target or TARGET_CRON) if key.startswith("esc") else False
+        if profile or (target and res["cpu"] > target) or slow:
             prof = cProfile.Profile()
             rolled_back(env, prep, func, prof)
             res["profile"] = profile_text(prof)
         results[key] = res
-        log("  %-62s %9.1f ms  (n=%s)", label, median * 1000, counts[0])
+        log(
+            "  %-62s %9.1f ms wall %9.1f ms CPU (n=%s)",
+            label,
+            median * 1000,
+            res["cpu"] * 1000,
+            counts[0],
+        )
     return results
 
 
@@ -1128,16 +1173,24 @@ def report(run):  # noqa: C901
         "### Reads and crons (median of %d runs, each in a rolled-back savepoint)"
         % run["runs"],
         "",
-        "| size | metric | median | min-max | returned | target | result |",
-        "|---:|---|---:|---:|---:|---:|---|",
+        "Wall: elapsed time of the step. CPU: CPU time of the Odoo process plus "
+        "its PostgreSQL backend during the step (`/proc/<pid>/stat`): what the step "
+        "costs, without the time spent waiting for a core that another job holds. "
+        "Both are judged against the target; on a busy machine the CPU verdict is "
+        "the one that says whether the code is fast enough.",
+        "",
+        "| size | metric | wall, median | wall, min-max | CPU, median | returned "
+        "| target | result (CPU) | result (wall) |",
+        "|---:|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for size in run["sizes"]:
         for res in run["per_size"][size]["measure"].values():
             target, result = verdict(res["median"], res["target"])
+            _target, result_cpu = verdict(res["cpu"], res["target"])
             lines.append(
                 f"| {size:,} | {res['label']} | {fmt_ms(res['median'])} | "
-                f"{fmt_ms(res['min'])}-{fmt_ms(res['max'])} | {res['count']:,} | "
-                f"{target} | {result} |"
+                f"{fmt_ms(res['min'])}-{fmt_ms(res['max'])} | {fmt_ms(res['cpu'])} | "
+                f"{res['count']:,} | {target} | {result_cpu} | {result} |"
             )
     lines += [
         "",
@@ -1147,12 +1200,17 @@ def report(run):  # noqa: C901
         "(a) team without SLAs; (b) OCA's `set_sla`/`_get_sla`/`_compute_deadline` "
         "put back on the registry classes for the run; (c) tc_care as installed. "
         "All three with `tracking_disable`, `mail_create_nolog`, "
-        "`mail_create_nosubscribe`. Overhead: median batch time vs (a). "
-        "(b) and (c) were checked equal (SLA lines and deadlines per ticket).",
+        "`mail_create_nosubscribe`. (b) and (c) were checked equal (SLA lines and "
+        "deadlines per ticket). Cost of a batch = CPU seconds of the Odoo process "
+        "plus its PostgreSQL backend (`/proc/<pid>/stat`), median over the batches; "
+        "the target is judged on it because the machine is shared (wall time also "
+        "counts waiting for a CPU). Wall-time overheads (median and fastest batch) "
+        "beside it.",
         "",
-        "| tickets in DB | way | tickets | seconds | tickets/s | overhead vs (a), "
-        "median batch | same, fastest batch | target | result |",
-        "|---:|---|---:|---:|---:|---:|---:|---|---|",
+        "| tickets in DB | way | tickets | wall s | tickets/s | CPU ms / batch | "
+        "overhead vs (a), CPU | wall, median batch | wall, fastest batch | target "
+        "| result |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     names = {"a": "(a) no SLA", "b": "(b) plain OCA", "c": "(c) tc_care"}
     for size in run["creation_sizes"]:
@@ -1162,21 +1220,18 @@ def report(run):  # noqa: C901
             target = result = "-"
             if mode == "c":
                 target = f"<= +{TARGET_CREATION_OVERHEAD:.0f} %"
-                ok = res["overhead"] <= TARGET_CREATION_OVERHEAD
-                result = (
-                    "pass"
-                    if ok
-                    else (
-                        f"**FAIL** (+{res['overhead'] - TARGET_CREATION_OVERHEAD:.0f} points)"
-                    )
-                )
-            overhead = overhead_min = "-"
+                over = res["overhead_cpu"] - TARGET_CREATION_OVERHEAD
+                result = "pass" if over <= 0 else f"**FAIL** (+{over:.0f} points)"
+            overhead = overhead_min = overhead_cpu = "-"
             if mode != "a":
                 overhead = f"{res['overhead']:+.0f} %"
                 overhead_min = f"{res['overhead_min']:+.0f} %"
+                overhead_cpu = f"{res['overhead_cpu']:+.0f} %"
             lines.append(
-                f"| {size:,} | {names[mode]} | {res['tickets']:,} | {res['seconds']:.1f} | "
-                f"{res['rate']:.0f} | {overhead} | {overhead_min} | {target} | {result} |"
+                f"| {size:,} | {names[mode]} | {res['tickets']:,} | "
+                f"{res['seconds']:.1f} | {res['rate']:.0f} | "
+                f"{res['cpu_median'] * 1000:,.0f} | {overhead_cpu} | {overhead} | "
+                f"{overhead_min} | {target} | {result} |"
             )
     lines += ["", "### Volume build", ""]
     for size in run["sizes"]:
@@ -1299,10 +1354,11 @@ def bench_database(name, args, size, run):
             for mode in "abc":
                 res = info["creation"][mode]
                 log(
-                    "  (%s) %.0f tickets/s, overhead %+.0f %%",
+                    "  (%s) %.0f tickets/s, overhead %+.0f %% (CPU %+.0f %%)",
                     mode,
                     res["rate"],
                     res["overhead"],
+                    res["overhead_cpu"],
                 )
         if size:
             log("%s: measuring (%d runs each)", name, args.runs)

@@ -4,12 +4,14 @@ from odoo import fields, models
 
 from .res_partner import TIERS
 
+SLA_TARGETS = [("first_response", "First response"), ("resolution", "Resolution")]
+
 
 class HelpdeskSla(models.Model):
     _inherit = "helpdesk.sla"
 
     tc_target = fields.Selection(
-        [("first_response", "First response"), ("resolution", "Resolution")],
+        SLA_TARGETS,
         string="Target",
         default="resolution",
         required=True,

@@ -4,11 +4,11 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+import pytz
 from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_datetime
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.helpdesk_ticket_partner_response.models.helpdesk_ticket import (
@@ -177,12 +177,31 @@ class HelpdeskTicket(models.Model):
         lines.mapped("tc_status")
         lines.mapped("deadline")
         for ticket in self:
-            statuses = set(ticket.ticket_sla_ids.mapped("tc_status"))
+            statuses, deadlines = set(), []
+            for line in ticket.ticket_sla_ids:
+                statuses.add(line.tc_status)
+                if line.state == "in_progress" and line.deadline:
+                    deadlines.append(line.deadline)
             ticket.tc_sla_status = next((s for s in order if s in statuses), False)
-            running = ticket.ticket_sla_ids.filtered(
-                lambda line: line.state == "in_progress" and line.deadline
-            )
-            ticket.tc_sla_deadline = min(running.mapped("deadline"), default=False)
+            ticket.tc_sla_deadline = min(deadlines, default=False)
+
+    @api.depends("team_id")
+    def _compute_stage_id(self):
+        # Override reason (performance): helpdesk_mgmt searches the team's
+        # applicable stages once per ticket, and this compute runs on every change
+        # of assignee (team_id depends on user_id): escalating 1,000 breached
+        # tickets to the escalation user ran 1,000 identical searches. Same rule
+        # (keep the stage if it still applies, else the team's first), one search
+        # per team. docs/upstream.md
+        stages_of = {}
+        for ticket in self:
+            team = ticket.team_id
+            key = (team.id, team.company_id.id if team else self.env.company.id)
+            if key not in stages_of:
+                stages_of[key] = team._get_applicable_stages()
+            applicable = stages_of[key]
+            if ticket.stage_id not in applicable:
+                ticket.stage_id = applicable[:1]
 
     @api.depends("stage_id.closed")
     def _compute_tc_is_open(self):
@@ -252,10 +271,11 @@ class HelpdeskTicket(models.Model):
         Same result as OCA's ``_get_sla`` (per ticket: one search with
         ``_get_sla_ticket_domain`` and one domain evaluation per SLA), but batched:
         one search per distinct (team, tags, category, type) combination, each SLA
-        domain evaluated once on the batch, and our tier/priority filters in memory.
+        domain evaluated once on the batch, our tier/priority filters once per
+        distinct (combination, tier, priority).
         """
-        result = {}
-        group_ids = defaultdict(list)  # ids, not recordset unions (quadratic)
+        sla_model = self.env["helpdesk.sla"]
+        groups = defaultdict(list)  # ids, not recordset unions (quadratic)
         for ticket in self:
             key = (
                 ticket.team_id.id,
@@ -264,54 +284,72 @@ class HelpdeskTicket(models.Model):
                 ticket.type_id.id,
                 ticket.company_id.id,
             )
-            group_ids[key].append(ticket.id)
-        domain_matches = {}
-        sla_model = self.env["helpdesk.sla"]
-        for ids in group_ids.values():
+            groups[key].append(ticket.id)
+        domain_matches = {}  # sla id -> set of ticket ids matching its domain
+
+        def matches_domain(sla, ticket_id):
+            if sla.id not in domain_matches:
+                domain_matches[sla.id] = set(
+                    self.filtered_domain(safe_eval(sla.domain)).ids
+                )
+            return ticket_id in domain_matches[sla.id]
+
+        result = {}
+        for ids in groups.values():
             group = self.browse(ids)
-            candidates = sla_model.search(group[0]._get_sla_ticket_domain())
+            candidates = [
+                (sla, sla.tc_customer_tier, sla.tc_priority, sla.domain)
+                for sla in sla_model.search(group[0]._get_sla_ticket_domain())
+            ]
+            by_tier_priority = {}
             for ticket in group:
-                slas = sla_model.browse()
                 tier = ticket.commercial_partner_id.tc_tier or "standard"
-                for sla in candidates:
-                    if sla.tc_customer_tier and sla.tc_customer_tier != tier:
-                        continue
-                    if sla.tc_priority and sla.tc_priority != ticket.priority:
-                        continue
-                    if sla.domain and sla.domain.strip() not in ("", "[]"):
-                        if sla.id not in domain_matches:
-                            domain_matches[sla.id] = self.filtered_domain(
-                                safe_eval(sla.domain)
-                            )
-                        if ticket not in domain_matches[sla.id]:
-                            continue
-                    slas |= sla
-                result[ticket] = slas
+                key = (tier, ticket.priority)
+                if key not in by_tier_priority:
+                    by_tier_priority[key] = [
+                        (sla, domain)
+                        for sla, sla_tier, sla_priority, domain in candidates
+                        if (not sla_tier or sla_tier == tier)
+                        and (not sla_priority or sla_priority == ticket.priority)
+                    ]
+                result[ticket] = sla_model.browse(
+                    sla.id
+                    for sla, domain in by_tier_priority[key]
+                    if not domain
+                    or domain.strip() in ("", "[]")
+                    or matches_domain(sla, ticket.id)
+                )
         return result
 
     def _get_sla(self):
         return self._tc_match_slas().get(self, self.env["helpdesk.sla"])
 
     def set_sla(self):
-        """Override of OCA's per-ticket loop: one create for all lines of the batch
-        (their deadlines then share calendar computations, see
-        ``helpdesk.ticket.sla._compute_deadline``)."""
-        self.ticket_sla_ids.unlink()
+        """Override of OCA's per-ticket loop: one create for all lines of the batch,
+        with their values computed in one pass (``_tc_new_line_values``: each
+        distinct calendar, start and target planned once)."""
+        Line = self.env["helpdesk.ticket.sla"]
+        old_lines = Line.sudo().search([("ticket_id", "in", self.ids)])
+        if old_lines:  # none when called from create: skip loading the one2many
+            self.ticket_sla_ids.unlink()
         tickets = self.filtered(lambda t: t.team_id.use_sla)
         if not tickets:
             return
-        vals_list = [
-            {"ticket_id": ticket.id, "sla_id": sla.id}
+        # not cached, so creating the lines does not update 2 x N cached one2many
+        # values one line at a time; it is read once, when needed
+        self.invalidate_recordset(["ticket_sla_ids"])
+        pairs = [
+            (ticket, sla)
             for ticket, slas in tickets._tc_match_slas().items()
             for sla in slas
         ]
-        if vals_list:
-            self.env["helpdesk.ticket.sla"].create(vals_list)
+        if pairs:
+            Line.create(Line._tc_new_line_values(pairs))
 
     def _tc_refresh_slas(self):
         """Re-match SLAs after a change of priority, type, team, tags or tier: lines
-        that no longer apply go, new ones start from now; untouched lines keep
-        their clock."""
+        that no longer apply go, new ones are created as at the ticket's creation
+        (OCA's rule); untouched lines keep their clock."""
         matches = self.filtered(lambda t: t.team_id.use_sla)._tc_match_slas()
         to_create = []
         to_unlink = self.env["helpdesk.ticket.sla"]
@@ -323,10 +361,11 @@ class HelpdeskTicket(models.Model):
                 )
             )
             missing = slas - ticket.ticket_sla_ids.sla_id
-            to_create += [{"ticket_id": ticket.id, "sla_id": s.id} for s in missing]
+            to_create += [(ticket, sla) for sla in missing]
         to_unlink.unlink()
         if to_create:
-            self.env["helpdesk.ticket.sla"].create(to_create)
+            Line = self.env["helpdesk.ticket.sla"]
+            Line.create(Line._tc_new_line_values(to_create))
 
     # ------------------------------------------------------------------------------
     # ORM
@@ -527,6 +566,43 @@ class HelpdeskTicket(models.Model):
             self.env.ref("tc_care.ir_cron_tc_escalate_sla")._trigger()
         return len(lines)
 
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        # An escalation activity goes to a supervisor or manager for many tickets
+        # a run; mail.activity would also make them followers of each ticket, so
+        # that every later customer reply would notify them. The activity is
+        # their to-do; it does not subscribe them (the reassigned escalation user
+        # follows through the assignment, as usual).
+        if self.env.context.get("tc_escalation_activity"):
+            return True
+        return super().message_subscribe(
+            partner_ids=partner_ids, subtype_ids=subtype_ids
+        )
+
+    def _tc_instant_formatter(self):
+        """A function (naive UTC datetime, tz name) -> text in the language's date
+        and time format and that time zone (the team calendar's, else the
+        user's). Odoo's ``format_datetime`` goes through babel on every call,
+        which at a thousand escalations a run was a tenth of the run."""
+        lang = self.env["res.lang"]._get_data(code=self.env.lang or "en_US")
+        pattern = "%s %s" % (
+            lang.date_format or "%m/%d/%Y",
+            (lang.time_format or "%H:%M:%S").replace(":%S", ""),
+        )
+        zones = {}
+
+        def text(value, tz_name=None):
+            tz_name = tz_name or self.env.user.tz or "UTC"
+            if tz_name not in zones:
+                try:
+                    zones[tz_name] = pytz.timezone(tz_name)
+                except pytz.UnknownTimeZoneError:
+                    zones[tz_name] = pytz.utc
+            zone = zones[tz_name]
+            local = pytz.utc.localize(value).astimezone(zone)
+            return "%s (%s)" % (local.strftime(pattern), zone.zone)
+
+        return text
+
     def _tc_escalate(self, level, lines):
         """Act on tickets whose SLA lines just reached ``level``, in batch: one
         activity create, one message batch, one write per reassignment target."""
@@ -538,10 +614,14 @@ class HelpdeskTicket(models.Model):
         today = fields.Date.context_today(self)
         activities, timeline, notes = [], [], {}
         reassign = defaultdict(list)
+        when_text = self._tc_instant_formatter()
         for ticket, tlines in lines_by_ticket.items():
             names = ", ".join(line.sla_id.name for line in tlines)
-            when = format_datetime(self.env, min(line.deadline for line in tlines))
             team = ticket.team_id
+            when = when_text(
+                min(line.deadline for line in tlines),
+                team.resource_calendar_id.tz,
+            )
             if level == LEVEL_AT_RISK:
                 summary = self.env._("SLA at risk: %(names)s", names=names)
                 note = self.env._("Deadline %(when)s.", when=when)
@@ -593,6 +673,9 @@ class HelpdeskTicket(models.Model):
             "mail_auto_subscribe_no_notify": True,
         }
         tickets = self.browse(ticket.id for ticket in lines_by_ticket).sudo()
+        # activities and notes read each ticket's display name one record at a
+        # time (mail.activity._compute_res_name): compute them in one batch first
+        tickets.mapped("display_name")
         for user_id, ticket_ids in reassign.items():
             # mail_notrack: the escalation note below already says "Reassigned to
             # X"; tracking would log a second message per ticket
@@ -604,7 +687,9 @@ class HelpdeskTicket(models.Model):
                 bodies=notes, author_id=self.env.ref("base.partner_root").id
             )
         if activities:
-            self.env["mail.activity"].sudo().with_context(**quiet).create(activities)
+            self.env["mail.activity"].sudo().with_context(
+                **quiet, tc_escalation_activity=True
+            ).create(activities)
         self.env["tc.case.timeline"].sudo().create(timeline)
 
     # ------------------------------------------------------------------------------
@@ -655,7 +740,8 @@ class HelpdeskTicket(models.Model):
         # One UPDATE for the batch: the three fields are read-only, untracked and
         # nothing computes from them, so skipping write() loses no behaviour and
         # keeps a run proportional to the tickets due.
-        rows = [(t.id, t._tc_stuck_reason(hours), now) for t in self]
+        when_text = self._tc_instant_formatter()
+        rows = [(t.id, t._tc_stuck_reason(hours, when_text), now) for t in self]
         self.flush_model(["tc_is_stuck", "tc_stuck_since", "tc_stuck_reason"])
         execute_values(
             self.env.cr._obj,
@@ -671,9 +757,12 @@ class HelpdeskTicket(models.Model):
         )
         self.invalidate_recordset(["tc_is_stuck", "tc_stuck_since", "tc_stuck_reason"])
 
-    def _tc_stuck_reason(self, hours):
+    def _tc_stuck_reason(self, hours, when_text=None):
         self.ensure_one()
-        since = format_datetime(self.env, self.tc_last_progress_at)
+        when_text = when_text or self._tc_instant_formatter()
+        since = when_text(
+            self.tc_last_progress_at, self.team_id.resource_calendar_id.tz
+        )
         if self.tc_waiting_for:
             return self.env._(
                 "waiting for %(what)s since %(since)s",

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .helpdesk_sla import SLA_TARGETS
+
 SLA_STATUS = [
     ("on_track", "On track"),
     ("at_risk", "At risk"),
@@ -14,14 +16,88 @@ SLA_STATUS = [
 LEVEL_AT_RISK, LEVEL_BREACHED, LEVEL_LONG_BREACHED = 1, 2, 3
 
 
+def _status(state, level):
+    if state == "accomplished":
+        return "met"
+    if state == "expired" or level >= LEVEL_BREACHED:
+        return "breached"
+    if level == LEVEL_AT_RISK:
+        return "at_risk"
+    return "on_track"
+
+
+class _Planner:
+    """Deadline and at-risk instant of an SLA line, planned on a calendar with
+    its leaves (OCA's ``plan_hours``), each distinct (calendar, hours, start)
+    once."""
+
+    def __init__(self, share):
+        self.share = share
+        self.cache = {}
+
+    def _plan(self, calendar, hours, start):
+        if hours <= 0:
+            return start
+        key = (calendar.id, round(hours, 6), start)
+        if key not in self.cache:
+            if calendar:
+                self.cache[key] = calendar.plan_hours(hours, start, compute_leaves=True)
+            else:  # no calendar at all: the clock runs around the clock
+                self.cache[key] = start + timedelta(hours=hours)
+        return self.cache[key]
+
+    def __call__(self, calendar, hours, consumed, start):
+        """(deadline, at risk from) of a line, or (False, False) without start."""
+        if not start:
+            return False, False
+        return (
+            self._plan(calendar, hours - consumed, start),
+            self._plan(calendar, hours * self.share - consumed, start),
+        )
+
+
 class HelpdeskTicketSla(models.Model):
     _inherit = "helpdesk.ticket.sla"
 
-    tc_target = fields.Selection(related="sla_id.tc_target", store=True)
+    # helpdesk.ticket.set_sla computes the values of a whole batch of new lines in
+    # plain Python (_tc_new_line_values) and passes them to create. Odoo keeps
+    # given values of computed fields only when they are editable (readonly=False)
+    # and precomputed; OCA's readonly fields are recomputed per line after the
+    # insert, which was most of the SLA creation cost. readonly=False changes no
+    # screen (OCA shows the lines read-only: list, not editable; the ticket's
+    # one2many is readonly) and no right (readonly never blocked write()).
+    # Without given values they are computed as before (OCA's refresh_sla).
+    hours = fields.Float(
+        compute="_compute_sla_data", store=True, readonly=False, precompute=True
+    )
+    expected_stage_id = fields.Many2one(
+        compute="_compute_sla_data", store=True, readonly=False, precompute=True
+    )
+    last_state_date = fields.Datetime(
+        compute="_compute_sla_data", store=True, readonly=False, precompute=True
+    )
+    state = fields.Selection(
+        compute="_compute_sla_data", store=True, readonly=False, precompute=True
+    )
+    deadline = fields.Datetime(
+        compute="_compute_deadline", store=True, readonly=False, precompute=True
+    )
+    # computed, not related: a related field is readonly, so a value given at
+    # create would be written a second time (an UPDATE of every new line)
+    tc_target = fields.Selection(
+        selection=SLA_TARGETS,
+        string="Target",
+        compute="_compute_tc_target",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
     tc_at_risk_at = fields.Datetime(
         "At risk from",
         compute="_compute_deadline",
         store=True,
+        readonly=False,
+        precompute=True,
         help="When the configured share of the target is used up.",
     )
     tc_escalation_level = fields.Integer(
@@ -32,7 +108,12 @@ class HelpdeskTicketSla(models.Model):
     )
     tc_met_at = fields.Datetime("Met at", readonly=True)
     tc_status = fields.Selection(
-        SLA_STATUS, "SLA status", compute="_compute_tc_status", store=True
+        SLA_STATUS,
+        "SLA status",
+        compute="_compute_tc_status",
+        store=True,
+        readonly=False,
+        precompute=True,
     )
 
     def init(self):
@@ -70,18 +151,16 @@ class HelpdeskTicketSla(models.Model):
             """
         )
 
+    @api.depends("sla_id.tc_target")
+    def _compute_tc_target(self):
+        for line in self:
+            line.tc_target = line.sla_id.tc_target
+
     @api.depends("state", "tc_escalation_level")
     def _compute_tc_status(self):
         self.mapped("state")  # OCA computes it per line: one batch instead
         for line in self:
-            if line.state == "accomplished":
-                line.tc_status = "met"
-            elif line.state == "expired" or line.tc_escalation_level >= LEVEL_BREACHED:
-                line.tc_status = "breached"
-            elif line.tc_escalation_level == LEVEL_AT_RISK:
-                line.tc_status = "at_risk"
-            else:
-                line.tc_status = "on_track"
+            line.tc_status = _status(line.state, line.tc_escalation_level)
 
     @api.model
     def _tc_at_risk_share(self):
@@ -114,20 +193,7 @@ class HelpdeskTicketSla(models.Model):
         own. Lines created in one batch mostly share calendar, start and remaining
         hours, so each distinct (calendar, start, hours) is planned once.
         """
-        share = self._tc_at_risk_share()
-        cache = {}
-
-        def plan(calendar, hours, start):
-            if hours <= 0:
-                return start
-            key = (calendar.id, round(hours, 6), start)
-            if key not in cache:
-                if calendar:
-                    cache[key] = calendar.plan_hours(hours, start, compute_leaves=True)
-                else:  # no calendar at all: the clock runs around the clock
-                    cache[key] = start + timedelta(hours=hours)
-            return cache[key]
-
+        plan = _Planner(self._tc_at_risk_share())
         for record in self:
             deadline, at_risk = record.deadline, record.tc_at_risk_at
             if record.state in ["accomplished", "expired"] and deadline:
@@ -135,14 +201,69 @@ class HelpdeskTicketSla(models.Model):
                 record.tc_at_risk_at = at_risk
                 continue
             start = record.last_state_date or record.ticket_id.create_date
-            if not start:
-                record.deadline = record.tc_at_risk_at = False
-                continue
-            calendar = record._tc_calendar()
-            record.deadline = plan(calendar, record.hours - record.consumed_time, start)
-            record.tc_at_risk_at = plan(
-                calendar, record.hours * share - record.consumed_time, start
+            record.deadline, record.tc_at_risk_at = plan(
+                record._tc_calendar(), record.hours, record.consumed_time, start
             )
+
+    @api.model
+    def _tc_new_line_values(self, pairs):
+        """Values of new lines for ``pairs`` of (ticket, sla), for ``create``.
+
+        The same values as OCA's ``_compute_sla_data`` and our
+        ``_compute_deadline`` / ``_compute_tc_status`` (a test compares them),
+        computed once per ticket and SLA instead of per line through the ORM.
+        """
+        plan = _Planner(self._tc_at_risk_share())
+        sla_data, ticket_data = {}, {}
+        vals_list = []
+        for ticket, sla in pairs:
+            if sla.id not in sla_data:
+                sla_data[sla.id] = (
+                    sla.hours,
+                    sla.days,
+                    sla.stage_id.id,
+                    sla.stage_id.sequence,
+                    set(sla.ignore_stage_ids.ids),
+                    sla.tc_target,
+                )
+            if ticket.id not in ticket_data:
+                team_calendar = ticket.team_id.resource_calendar_id
+                ticket_data[ticket.id] = (
+                    team_calendar.hours_per_day,
+                    team_calendar
+                    or ticket.company_id.resource_calendar_id
+                    or self.env.company.resource_calendar_id,
+                    ticket.stage_id.id,
+                    ticket.stage_id.sequence,
+                    ticket.create_date,
+                )
+            hours, days, stage_id, stage_seq, ignored, target = sla_data[sla.id]
+            per_day, calendar, ticket_stage, ticket_seq, created = ticket_data[
+                ticket.id
+            ]
+            hours += per_day * days
+            if ticket_stage in ignored:
+                state, last_state_date = "on_hold", False
+            elif ticket_seq >= stage_seq:
+                state, last_state_date = "accomplished", created
+            else:
+                state, last_state_date = "in_progress", created
+            deadline, at_risk = plan(calendar, hours, 0.0, last_state_date or created)
+            vals_list.append(
+                {
+                    "ticket_id": ticket.id,
+                    "sla_id": sla.id,
+                    "hours": hours,
+                    "expected_stage_id": stage_id,
+                    "state": state,
+                    "last_state_date": last_state_date,
+                    "deadline": deadline,
+                    "tc_at_risk_at": at_risk,
+                    "tc_target": target,
+                    "tc_status": _status(state, 0),
+                }
+            )
+        return vals_list
 
     def _stage_recompute(self):
         if self.tc_met_at and self.tc_target == "first_response":

@@ -194,6 +194,8 @@ class TestSlaStatusAndMatching(TcCareCase):
             {"category_id": category.id, "priority": "0"},
             {"type_id": self.type_complaint.id, "priority": "3"},
             {"type_id": False},
+            {"stage_id": self.stage_waiting.id},  # paused by the SLA: on hold
+            {"stage_id": self.stage_done.id},  # already at the target: met
         ]
         starts = ["2026-01-05 09:00", "2026-01-05 16:30", "2026-01-09 15:00"]
         tickets = self.env["helpdesk.ticket"]
@@ -209,10 +211,34 @@ class TestSlaStatusAndMatching(TcCareCase):
             )
             self.assertEqual(ours, oca, ticket.read(["tag_ids", "category_id"]))
         lines = tickets.ticket_sla_ids
-        ours = {line.id: line.deadline for line in lines}
-        OcaTicketSla._compute_deadline(lines)
-        self.assertEqual({line.id: line.deadline for line in lines}, ours)
         self.assertGreater(len(lines), len(tickets))
+        # the values set_sla gives new lines in one pass (_tc_new_line_values)
+        # are OCA's, computed per line by OCA's own methods
+        names = ["hours", "expected_stage_id", "state", "last_state_date", "deadline"]
+
+        def snapshot():
+            return {
+                line.id: [line[name] for name in names] + [line.tc_status]
+                for line in lines
+            }
+
+        ours = snapshot()
+        self.assertEqual(
+            {value[2] for value in ours.values()},
+            {"in_progress", "on_hold", "accomplished"},
+        )
+        OcaTicketSla._compute_sla_data(lines)
+        for line in lines:
+            line.deadline = False  # OCA keeps a settled line's deadline
+        OcaTicketSla._compute_deadline(lines)
+        self.assertEqual(snapshot(), ours)
+        # and our ORM computes (used on later changes) agree with both
+        at_risk = {line.id: line.tc_at_risk_at for line in lines}
+        lines.deadline = False
+        lines._compute_deadline()
+        lines._compute_tc_status()
+        self.assertEqual(snapshot(), ours)
+        self.assertEqual({line.id: line.tc_at_risk_at for line in lines}, at_risk)
 
     def test_search_by_any_reference(self):
         ticket = self._ticket(
