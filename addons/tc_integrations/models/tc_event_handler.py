@@ -254,17 +254,31 @@ class TcEventHandler(models.AbstractModel):
 
     @api.model
     def _propose_dispatch(self, case, why):
-        """tc_fieldops has no stable dispatch API yet: propose the dispatch as an
-        activity on the case (for the dispatcher) and on its timeline."""
+        """Remote checks could not fix it: a repair job "to schedule" in the
+        dispatch queue of tc_fieldops (once per case), the case waits for it. Without
+        a field-operation project the dispatcher gets an activity instead."""
+        case = case.sudo()
         text = "Dispatch proposed: %s" % why
-        case.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary="Dispatch a technician",
-            note=text,
-            user_id=case.user_id.id or self.env.ref("base.user_root").id,
+        open_jobs = case.tc_job_ids.filtered(
+            lambda job: job.tc_job_state not in ("done", "cancelled")
         )
+        if open_jobs:
+            case._tc_timeline("note", (text + " (job already open)")[:250])
+            return open_jobs[:1]
+        job = self.env["project.task"]
+        try:
+            with self.env.cr.savepoint():
+                job = case._tc_create_field_job("repair", tc_dispatch_notes=text)
+        except UserError as exc:  # no field-operation project configured
+            case.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary="Dispatch a technician",
+                note="%s (%s)" % (text, exc),
+                user_id=case.user_id.id or self.env.ref("base.user_root").id,
+            )
         case._tc_timeline("note", text[:250], progress=True)
-        case.sudo().write({"tc_waiting_for": "Field dispatch"})
+        case.write({"tc_waiting_for": "Field dispatch"})
+        return job
 
     # -- ServiceActivated ---------------------------------------------------------------
     def _on_service_activated(self, event, data):

@@ -3,6 +3,8 @@ from . import (
     test_exactly_once,
     test_handlers,
     test_partner_api,
+    test_partner_api_docs,
+    test_partner_api_jwt,
     test_polling,
     test_settings,
     test_webhook,

@@ -74,6 +74,9 @@ class TestHandlers(IngestMixin, TcOrdersCase):
     def test_provisioning_failed_opens_case_runs_diagnostics_and_proposes_dispatch(
         self,
     ):
+        Project = self.env["project.project"]
+        if not Project.search_count([("tc_is_field_ops", "=", True)]):
+            Project.create({"name": "Field operations", "tc_is_field_ops": True})
         ont = self.env["tc.equipment"].create(
             {
                 "kind": "ont",
@@ -98,9 +101,13 @@ class TestHandlers(IngestMixin, TcOrdersCase):
         self.assertEqual(case.tc_provisioning_job_ref, "PJ-1")
         self.assertEqual(case.tc_equipment_id, ont)
         self.assertEqual(case.tc_waiting_for, "Field dispatch")
-        self.assertTrue(case.activity_ids.filtered(lambda a: "Dispatch" in a.summary))
+        # a repair job waits in the dispatch queue of tc_fieldops
+        job = case.tc_job_ids
+        self.assertEqual(len(job), 1)
+        self.assertEqual((job.tc_job_type, job.tc_job_state), ("repair", "to_schedule"))
+        self.assertIn("remote diagnostics of ONT", job.tc_dispatch_notes or "")
         kinds = set(case.tc_timeline_ids.mapped("kind"))
-        self.assertTrue({"event", "diagnostic", "note"} <= kinds, kinds)
+        self.assertTrue({"event", "diagnostic", "note", "field_job"} <= kinds, kinds)
         # replay of the same failure (new event id) does not open a second case
         self._run(dict(event("evt_pf2", "ProvisioningFailed", job_id="PJ-1")))
         self.assertEqual(
@@ -109,6 +116,19 @@ class TestHandlers(IngestMixin, TcOrdersCase):
             ),
             1,
         )
+
+    def test_dispatch_without_field_project_is_an_activity(self):
+        self.env["project.project"].search([("tc_is_field_ops", "=", True)]).write(
+            {"tc_is_field_ops": False}
+        )
+        stored = self._run(
+            event("evt_pf_nf", "ProvisioningFailed", job_id="PJ-NF", error="LOS")
+        )
+        self.assertEqual(stored.state, "done", stored.last_error)
+        case = stored.ticket_ids
+        self.assertFalse(case.tc_job_ids)
+        self.assertEqual(case.tc_waiting_for, "Field dispatch")
+        self.assertTrue(case.activity_ids.filtered(lambda a: "Dispatch" in a.summary))
 
     def test_service_activated_closes_the_case(self):
         case = self.env["helpdesk.ticket"].create(
