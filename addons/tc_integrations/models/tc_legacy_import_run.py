@@ -359,15 +359,20 @@ class TcLegacyImportStat(models.Model):
     updated = fields.Integer()
     unchanged = fields.Integer()
     rejected = fields.Integer()
+    seconds = fields.Float("Time (s)", digits=(12, 3), help="Time spent on this file.")
+    rows_per_second = fields.Float(
+        "Rows/s", compute="_compute_progress", digits=(10, 0)
+    )
     progress = fields.Float(compute="_compute_progress", digits=(5, 1))
 
-    @api.depends("offset", "size", "state")
+    @api.depends("offset", "size", "state", "rows", "seconds")
     def _compute_progress(self):
         for stat in self:
             if stat.state == "done":
                 stat.progress = 100.0
             else:
                 stat.progress = 100.0 * stat.offset / stat.size if stat.size else 0.0
+            stat.rows_per_second = stat.rows / stat.seconds if stat.seconds else 0.0
 
 
 class TcLegacyImportReject(models.Model):

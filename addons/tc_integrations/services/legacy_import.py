@@ -14,6 +14,7 @@ transaction, so a commit after each batch makes the run resumable.
 import io
 import logging
 import os
+import time
 from collections import defaultdict
 
 from psycopg2.extras import execute_values
@@ -119,6 +120,7 @@ class LegacyImporter:
         run.current_entity = stat.entity
         self.rejects = []
         self.counts = defaultdict(int)
+        self.started = time.monotonic()
         if stat.phase == "read":
             self._read(stat)
         elif stat.phase == "deferred":
@@ -150,6 +152,7 @@ class LegacyImporter:
                 "updated": stat.updated + self.counts["updated"],
                 "unchanged": stat.unchanged + self.counts["unchanged"],
                 "rejected": stat.rejected + len(self.rejects),
+                "seconds": stat.seconds + time.monotonic() - self.started,
             }
         )
         done = sum(s.size for s in self.run.stat_ids if s.state == "done")
