@@ -9,3 +9,10 @@ class MailMessage(models.Model):
 
     _name = "mail.message"
     _inherit = ["mail.message", "tc.legacy.mixin"]
+
+    def init(self):
+        # mail.message's own init() does not call super(): the mixin's would
+        # never run
+        res = super().init()
+        self._tc_legacy_index()
+        return res

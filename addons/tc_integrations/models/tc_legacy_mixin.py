@@ -29,8 +29,11 @@ class TcLegacyMixin(models.AbstractModel):
 
     def init(self):
         res = super().init()
-        if self._abstract:
-            return res
+        if not self._abstract:
+            self._tc_legacy_index()
+        return res
+
+    def _tc_legacy_index(self):
         self.env.cr.execute(
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s) "
@@ -42,4 +45,3 @@ class TcLegacyMixin(models.AbstractModel):
                 ),
             )
         )
-        return res
