@@ -23,6 +23,15 @@ from odoo.tools import config
 BAR = 30
 
 
+def _err(text, end="\n"):
+    sys.stderr.write(text + end)
+    sys.stderr.flush()
+
+
+def _out(text=""):
+    sys.stdout.write(text + "\n")
+
+
 def _progress_line(run, started, rows_before):
     stat = run.stat_ids.filtered(lambda s: s.state != "done")[:1]
     done = int(BAR * run.progress / 100)
@@ -86,9 +95,7 @@ class LegacyImport(Command):
             )
             if unfinished and args.resume:
                 run = unfinished
-                print(
-                    f"resuming run {run.id} ({run.progress:.1f}% done)", file=sys.stderr
-                )
+                _err(f"resuming run {run.id} ({run.progress:.1f}% done)")
             elif unfinished and not args.new:
                 sys.exit(
                     f"legacy-import: run {unfinished.id} on {folder} is unfinished; "
@@ -96,43 +103,36 @@ class LegacyImport(Command):
                 )
             else:
                 run = Run._tc_create_for_folder(folder, batch_size=args.batch_size)
-                cr.commit()
-                print(f"run {run.id}: {folder}", file=sys.stderr)
+                cr.commit()  # pylint: disable=invalid-commit
+                _err(f"run {run.id}: {folder}")
             started = time.monotonic()
             rows_before = sum(run.stat_ids.mapped("rows"))
             try:
                 while True:
                     more = run._tc_step()
-                    cr.commit()
+                    # one transaction per batch: what makes a killed run resumable
+                    cr.commit()  # pylint: disable=invalid-commit
                     if not args.quiet:
-                        print(
-                            _progress_line(run, started, rows_before),
-                            end="",
-                            file=sys.stderr,
-                            flush=True,
-                        )
+                        _err(_progress_line(run, started, rows_before), end="")
                     if not more:
                         break
             except KeyboardInterrupt:
                 cr.rollback()
-                print(
-                    f"\ninterrupted: run {run.id} continues with --resume",
-                    file=sys.stderr,
-                )
+                _err(f"\ninterrupted: run {run.id} continues with --resume")
                 sys.exit(130)
             except Exception as exc:
                 cr.rollback()
                 run.write({"state": "failed", "last_error": str(exc)})
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit
                 raise
-            print(file=sys.stderr)
+            _err("")
             for stat in run.stat_ids:
-                print(
+                _out(
                     f"{stat.entity:14} rows {stat.rows:>9,}  created {stat.created:>9,}  "
                     f"updated {stat.updated:>8,}  unchanged {stat.unchanged:>9,}  "
                     f"rejected {stat.rejected:>7,}"
                 )
-            print(
+            _out(
                 f"run {run.id} done in {time.monotonic() - started:.0f} s; rejected rows: "
                 f"{run.reject_count} (report on the run, or in the database table "
                 "tc_legacy_import_reject)"

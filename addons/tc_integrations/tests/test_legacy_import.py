@@ -136,25 +136,25 @@ class TestLegacyImport(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
-        cls.agent = new_test_user(
-            env,
-            "agent.legacy@isp.example",
-            email="agent.legacy@isp.example",
-            groups="tc_care.group_agent",
-        )
-        cls.stage_done = env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
-        cls.team = env["helpdesk.ticket.team"].create(
+        cls.stage_done = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        # pylint: disable=unsubscriptable-object
+        cls.team = cls.env["helpdesk.ticket.team"].create(
             {"name": "Legacy SLA team", "use_sla": True}
         )
-        env.ref("tc_care.type_technical_fault").tc_default_team_id = cls.team
-        env["helpdesk.sla"].create(
+        cls.env.ref("tc_care.type_technical_fault").tc_default_team_id = cls.team
+        cls.env["helpdesk.sla"].create(
             {
                 "name": "Legacy resolve 1 day",
                 "team_ids": [(6, 0, cls.team.ids)],
                 "stage_id": cls.stage_done.id,
                 "days": 1,
             }
+        )
+        cls.agent = new_test_user(
+            cls.env,
+            "agent.legacy@isp.example",
+            email="agent.legacy@isp.example",
+            groups="tc_care.group_agent",
         )
         cls.folder = tempfile.mkdtemp(prefix="tc_legacy_test_")
         cls.addClassCleanup(shutil.rmtree, cls.folder, True)

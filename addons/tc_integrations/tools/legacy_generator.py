@@ -156,7 +156,7 @@ class _Writer:
         self.writer.writeheader()
         self.count = 0
 
-    def write(self, row):
+    def add(self, row):
         self.writer.writerow(row)
         self.count += 1
 
@@ -185,7 +185,7 @@ def generate(folder, scale=1.0, seed=12, now=None, progress=None):
             if company
             else f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}"
         )
-        out.write(
+        out.add(
             {
                 "legacy_id": f"C{i:06d}",
                 "name": name,
@@ -212,7 +212,7 @@ def generate(folder, scale=1.0, seed=12, now=None, progress=None):
             i if i <= n_customers else int(rng.paretovariate(0.6)) % n_customers + 1
         )
         loc_customer.append(customer)
-        out.write(
+        out.add(
             {
                 "legacy_id": f"L{i:07d}",
                 "customer_id": f"C{customer:06d}",
@@ -240,7 +240,7 @@ def generate(folder, scale=1.0, seed=12, now=None, progress=None):
         vendor, model, prefix = rng.choice(VENDORS)
         in_stock = rng.random() < 0.08
         location = 0 if in_stock else rng.randint(1, len(loc_customer))
-        out.write(
+        out.add(
             {
                 "legacy_id": f"E{i:06d}",
                 "kind": _weighted(rng, KIND_WEIGHTS),
@@ -274,7 +274,7 @@ def generate(folder, scale=1.0, seed=12, now=None, progress=None):
         begin = start + timedelta(seconds=rng.uniform(0, span * 0.9))
         ended = rng.random() < 0.3
         customer_subs.setdefault(customer, []).append(i)
-        out.write(
+        out.add(
             {
                 "legacy_id": f"S{i:06d}",
                 "customer_id": f"C{customer:06d}",
@@ -344,7 +344,7 @@ def generate(folder, scale=1.0, seed=12, now=None, progress=None):
         )
         locations = customer_locations.get(customer, ())
         subs = customer_subs.get(customer, ())
-        tickets.write(
+        tickets.add(
             {
                 "legacy_id": f"T{i:07d}",
                 "number": f"LEG-{i:07d}",
@@ -374,7 +374,7 @@ def generate(folder, scale=1.0, seed=12, now=None, progress=None):
             message_no += 1
             from_customer = n == 0 or rng.random() < 0.45
             internal = not from_customer and rng.random() < 0.3
-            messages.write(
+            messages.add(
                 {
                     "legacy_id": f"M{message_no:08d}",
                     "ticket_id": f"T{i:07d}",
