@@ -1,1 +1,1 @@
-from . import controllers, models, wizards
+from . import cli, controllers, models, services, wizards

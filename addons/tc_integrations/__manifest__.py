@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "TC Ops Integrations",
-    "summary": "Signed inbound events, outbound commands and the partner API",
-    "version": "18.0.1.1.0",
+    "summary": "Signed inbound events, outbound commands, the partner API, legacy import",
+    "version": "18.0.1.2.0",
     "category": "ISP Operations",
     "website": "https://github.com/tc-ops/tc-ops",
     "author": "TC Ops",
@@ -18,6 +18,7 @@
         "views/tc_command_views.xml",
         "views/tc_partner_api_key_views.xml",
         "views/tc_integration_ignore_views.xml",
+        "views/tc_legacy_import_views.xml",
         "views/menus.xml",
     ],
 }

@@ -144,6 +144,17 @@ class HelpdeskTicket(models.Model):
     tc_customer_notice = fields.Text(
         "Customer notice", help="Shown in the portal to affected customers."
     )
+    # -- case hierarchy: follow-ups and split cases (and legacy parents) ------------
+    # Outages have their own link (tc_incident_id); this one is the plain
+    # parent/child of a case history, e.g. what a legacy system imported.
+    tc_parent_id = fields.Many2one(
+        "helpdesk.ticket",
+        "Parent case",
+        index="btree_not_null",
+        ondelete="set null",
+        help="The case this one follows up or was split from.",
+    )
+    tc_child_ids = fields.One2many("helpdesk.ticket", "tc_parent_id", "Sub-cases")
 
     # ------------------------------------------------------------------------------
     # computes
@@ -256,6 +267,13 @@ class HelpdeskTicket(models.Model):
                         p=ticket.tc_incident_id.display_name,
                     )
                 )
+
+    @api.constrains("tc_parent_id")
+    def _check_tc_parent(self):
+        if self._has_cycle("tc_parent_id"):
+            raise ValidationError(
+                self.env._("A case cannot be its own parent, even indirectly.")
+            )
 
     @api.onchange("tc_location_id")
     def _onchange_tc_location_id(self):

@@ -4,6 +4,7 @@
   (pysnmp 7.x asyncio HLAPI) with synchronous wrappers.
 * :mod:`.profiles` -- vendor profiles as data, threshold evaluation, health.
 * :mod:`.genieacs` -- GenieACS NBI (TR-069 ACS) client.
+* :mod:`.identifiers` -- MAC address and serial number normalisation.
 
 The Odoo layer imports them as ``odoo.addons.tc_network.lib.<module>``; the tests
 import them as ``tc_network.lib.<module>`` without Odoo. Keep this package free of

@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import ipaddress
 import logging
-import re
 import time
 from collections import defaultdict
 
@@ -10,6 +9,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..lib import profiles, snmp_client
+from ..lib.identifiers import normalize_mac, normalize_serial
+
+__all__ = ["normalize_mac", "normalize_serial"]
 
 _logger = logging.getLogger(__name__)
 
@@ -32,22 +34,6 @@ HEALTH = [
     ("offline", "Offline"),
     ("unknown", "Unknown"),
 ]
-_MAC_HEX = re.compile(r"^[0-9a-f]{12}$")
-
-
-def normalize_mac(value):
-    """``AA-BB-CC-DD-EE-FF``, ``aabb.ccdd.eeff``, ``aabbccddeeff`` → ``aa:bb:cc:dd:ee:ff``;
-    None when it is not a MAC address."""
-    if not value:
-        return False
-    digits = re.sub(r"[\s:\-.]", "", value).lower()
-    if not _MAC_HEX.match(digits):
-        return None
-    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
-
-
-def normalize_serial(value):
-    return re.sub(r"\s+", "", value or "").upper() or False
 
 
 class _RetryRowByRow(Exception):

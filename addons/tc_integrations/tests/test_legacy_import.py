@@ -1,0 +1,459 @@
+# Copyright 2026 TC Ops
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
+import os
+import shutil
+import tempfile
+from datetime import datetime
+
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from .common import trap_jobs
+
+CUSTOMERS = """legacy_id,name,is_company,email,tier
+C1,Acme Fibre Ltd,1,info@acme.example,business
+C2,Bob Stone,0,bob@example.net,
+C1,Duplicate Acme,1,,
+C3,Zoe Ray,0,zoe@example.net,platinum
+"""
+LOCATIONS = """legacy_id,customer_id,name,city,latitude,longitude
+L1,C1,Acme HQ,Aldmere,50.1,4.2
+L2,C2,Bob home,Northby,,
+L3,C99,Ghost,,,
+L4,C1,Acme depot,Brackwater,95,4
+"""
+EQUIPMENT = """legacy_id,kind,vendor,serial,mac,location_id,state
+E1,ont,Huawei,hwtc 0001,AA-BB-CC-00-00-01,L1,installed
+E2,router,ZTE,ZTEG0002,zz:zz:zz:zz:zz:zz,L2,
+E3,stb,Nokia,ALCL0003,,,in_stock
+E4,ont,Huawei,HWTC0004,aa:bb:cc:00:00:01,L2,installed
+E5,ont,Huawei,HWTC0005,,L9,
+"""
+# line 3 holds a Latin-1 byte (é): only that row is rejected
+SUBSCRIPTIONS = (
+    b"legacy_id,customer_id,reference,product\n"
+    b"S1,C1,SUB-1,Fibre 1000\n"
+    b"S2,C2,SUB-2,Fibre caf\xe9\n"
+    b"S3,C2,SUB-3,TV\n"
+)
+TICKETS = """legacy_id,subject,customer_id,status,created_at,parent_id,location_id,assignee,kind,closed_at,subscription_id
+T1,No internet,C1,done,2021-03-04 10:00:00,,L1,agent.legacy@isp.example,technical_fault,2021-03-05 09:00:00,S1
+T2,Follow-up,C1,done,2021-03-06 10:00:00,T1,L1,,,2021-03-07 10:00:00,
+T3,Child first,C2,in_progress,2022-01-01 08:00:00,T4,L2,,technical_fault,,
+T4,Parent later,C2,waiting,2021-12-31 08:00:00,,,,,,
+T5,Orphan,C2,done,2021-05-05 10:00:00,T404,,,,,
+T6,Bad date,C1,done,2021-02-30 10:00:00,,,,,,
+T7,Child of bad,C1,done,2021-03-01 10:00:00,T6,,,,,
+T8,Wrong location,C1,done,2021-03-01 10:00:00,,L2,,,,
+T9,Short row,C1,done
+T10,Unknown agent,C1,done,2021-03-01 10:00:00,,,nobody@x.example,,,
+T11,Unknown subscription,C1,done,2021-03-01 10:00:00,,,,,,S2
+"""
+MESSAGES = """legacy_id,ticket_id,date,author,internal,body
+M1,T1,2021-03-04T10:05:00Z,,0,"<p>My internet is down</p><script>alert(1)</script>"
+M2,T1,2021-03-04T11:00:00+01:00,agent.legacy@isp.example,1,<p>Checked the OLT</p>
+M3,T1,2021-03-04 12:00:00,AGENT.LEGACY@isp.example,0,"Line one
+Line two"
+M4,T6,2021-03-04 12:00:00,,0,hello
+M5,T1,2021-03-04 12:00:00,ghost@x.example,0,hi
+M6,T3,2022-01-02 09:00:00,agent.legacy@isp.example,0,<p>On it</p>
+"""
+EXPECTED_REJECTS = {
+    ("customers.csv", 4, "C1", "duplicate legacy_id 'C1' (first on line 2)"),
+    (
+        "customers.csv",
+        5,
+        "C3",
+        "column tier: 'platinum' is not one of standard, business, vip",
+    ),
+    ("locations.csv", 4, "L3", "unknown customer 'C99'"),
+    (
+        "locations.csv",
+        5,
+        "L4",
+        "column latitude: '95' is not a number between -90 and 90",
+    ),
+    (
+        "equipment.csv",
+        3,
+        "E2",
+        "column mac: 'zz:zz:zz:zz:zz:zz' is not a MAC address "
+        "(12 hex digits, e.g. aa:bb:cc:dd:ee:ff)",
+    ),
+    (
+        "equipment.csv",
+        5,
+        "E4",
+        "MAC address aa:bb:cc:00:00:01 already belongs to another device "
+        "(legacy id E1)",
+    ),
+    ("equipment.csv", 6, "E5", "unknown location 'L9'"),
+    (
+        "subscriptions.csv",
+        3,
+        False,
+        "the line is not valid UTF-8 text (save the file as UTF-8)",
+    ),
+    ("tickets.csv", 6, "T5", "unknown parent ticket 'T404'"),
+    (
+        "tickets.csv",
+        7,
+        "T6",
+        "column created_at: '2021-02-30 10:00:00' is not a date and time "
+        "(ISO 8601, e.g. 2024-05-31 14:05:00)",
+    ),
+    ("tickets.csv", 8, "T7", "parent ticket 'T6' was rejected (line 7)"),
+    ("tickets.csv", 9, "T8", "location 'L2' belongs to another customer"),
+    ("tickets.csv", 10, False, "the line has 4 fields, the header has 11"),
+    (
+        "tickets.csv",
+        11,
+        "T10",
+        "unknown assignee 'nobody@x.example' (no internal user has this login "
+        "or e-mail)",
+    ),
+    ("tickets.csv", 12, "T11", "unknown subscription 'S2'"),
+    ("messages.csv", 6, "M4", "unknown ticket 'T6'"),
+    (
+        "messages.csv",
+        7,
+        "M5",
+        "unknown author 'ghost@x.example' (no internal user has this login or e-mail)",
+    ),
+}
+
+
+def write_files(folder, files):
+    for name, content in files.items():
+        mode = "wb" if isinstance(content, bytes) else "w"
+        with open(os.path.join(folder, name), mode) as handle:
+            handle.write(content)
+
+
+@tagged("post_install", "-at_install")
+class TestLegacyImport(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.stage_done = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        # pylint: disable=unsubscriptable-object
+        cls.team = cls.env["helpdesk.ticket.team"].create(
+            {"name": "Legacy SLA team", "use_sla": True}
+        )
+        cls.env.ref("tc_care.type_technical_fault").tc_default_team_id = cls.team
+        cls.env["helpdesk.sla"].create(
+            {
+                "name": "Legacy resolve 1 day",
+                "team_ids": [(6, 0, cls.team.ids)],
+                "stage_id": cls.stage_done.id,
+                "days": 1,
+            }
+        )
+        cls.agent = new_test_user(
+            cls.env,
+            "agent.legacy@isp.example",
+            email="agent.legacy@isp.example",
+            groups="tc_care.group_agent",
+        )
+        cls.folder = tempfile.mkdtemp(prefix="tc_legacy_test_")
+        cls.addClassCleanup(shutil.rmtree, cls.folder, True)
+        cls.files = {
+            "customers.csv": CUSTOMERS,
+            "locations.csv": LOCATIONS,
+            "equipment.csv": EQUIPMENT,
+            "subscriptions.csv": SUBSCRIPTIONS,
+            "tickets.csv": TICKETS,
+            "messages.csv": MESSAGES,
+        }
+        write_files(cls.folder, cls.files)
+
+    # -- helpers -----------------------------------------------------------------------
+    def _run(self, folder=None, batch_size=3, max_steps=500):
+        run = self.env["tc.legacy.import.run"]._tc_create_for_folder(
+            folder or self.folder, batch_size=batch_size
+        )
+        self._finish(run, max_steps)
+        return run
+
+    def _finish(self, run, max_steps=500):
+        for _i in range(max_steps):
+            if not run._tc_step():
+                break
+        self.assertEqual(run.state, "done")
+
+    def _rejects(self, run):
+        return {(r.file_name, r.line, r.legacy_id, r.reason) for r in run.reject_ids}
+
+    def _stats(self, run):
+        return {
+            s.entity: (s.created, s.updated, s.unchanged, s.rejected)
+            for s in run.stat_ids
+        }
+
+    def _ticket(self, legacy_id):
+        return self.env["helpdesk.ticket"].search([("tc_legacy_id", "=", legacy_id)])
+
+    def _snapshot(self):
+        """What an import leaves in the database, by legacy id."""
+        tickets = self.env["helpdesk.ticket"].search([("tc_legacy_id", "!=", False)])
+        messages = self.env["mail.message"].search([("tc_legacy_id", "!=", False)])
+        partners = self.env["res.partner"].search([("tc_legacy_id", "!=", False)])
+        return (
+            sorted(
+                (
+                    t.tc_legacy_id,
+                    t.tc_parent_id.tc_legacy_id,
+                    t.stage_id.id,
+                    t.create_date,
+                    t.closed_date,
+                    len(t.ticket_sla_ids),
+                )
+                for t in tickets
+            ),
+            sorted(
+                (m.tc_legacy_id, tickets.browse(m.res_id).tc_legacy_id, m.date, m.body)
+                for m in messages
+            ),
+            sorted(
+                (p.tc_legacy_kind, p.tc_legacy_id, p.parent_id.tc_legacy_id or "")
+                for p in partners
+            ),
+            self.env["tc.equipment"].search_count([("tc_legacy_id", "!=", False)]),
+            self.env["tc.legacy.subscription"].search_count([]),
+        )
+
+    # -- tests -------------------------------------------------------------------------
+    def test_bad_rows_exact_reasons_and_good_rows_imported(self):
+        run = self._run()
+        self.assertEqual(self._rejects(run), EXPECTED_REJECTS)
+        self.assertEqual(
+            self._stats(run),
+            {
+                "customers": (2, 0, 0, 2),
+                "locations": (2, 0, 0, 2),
+                "equipment": (2, 0, 0, 3),
+                "subscriptions": (2, 0, 0, 1),
+                "tickets": (4, 0, 0, 7),
+                "messages": (4, 0, 0, 2),
+            },
+        )
+        # the downloadable report lists every rejected row
+        report = base64.b64decode(run.report_file).decode()
+        self.assertEqual(len(report.strip().splitlines()), 1 + len(EXPECTED_REJECTS))
+        self.assertIn("tickets.csv,6,T5,unknown parent ticket 'T404'", report)
+        # customers, locations, equipment
+        acme = self.env["res.partner"].search([("tc_legacy_id", "=", "C1")])
+        self.assertEqual((acme.name, acme.tc_tier), ("Acme Fibre Ltd", "business"))
+        hq = self.env["res.partner"].search(
+            [("tc_legacy_id", "=", "L1"), ("tc_legacy_kind", "=", "location")]
+        )
+        self.assertEqual((hq.type, hq.parent_id), ("service_location", acme))
+        ont = self.env["tc.equipment"].search([("tc_legacy_id", "=", "E1")])
+        self.assertEqual(
+            (ont.serial, ont.mac, ont.location_id, ont.partner_id),
+            ("HWTC0001", "aa:bb:cc:00:00:01", hq, acme),
+        )
+        stb = self.env["tc.equipment"].search([("tc_legacy_id", "=", "E3")])
+        self.assertFalse(stb.location_id)
+        # tickets keep their original dates, hierarchy, references
+        t1, t2, t3, t4 = (self._ticket(x) for x in ("T1", "T2", "T3", "T4"))
+        self.assertEqual(t1.create_date, datetime(2021, 3, 4, 10, 0))
+        self.assertEqual(t1.closed_date, datetime(2021, 3, 5, 9, 0))
+        self.assertEqual(t1.stage_id, self.stage_done)
+        self.assertEqual(t1.user_id, self.agent)
+        self.assertEqual(t1.tc_location_id, hq)
+        self.assertEqual(t1.tc_subscription_ref, "SUB-1")
+        self.assertEqual(t1.number, "T1")
+        self.assertEqual(t2.tc_parent_id, t1)
+        self.assertEqual(t3.tc_parent_id, t4, "a child read before its parent")
+        # closed history gets no SLA lines; an open case gets its SLA from now
+        self.assertFalse(t1.ticket_sla_ids)
+        self.assertTrue(t3.ticket_sla_ids)
+        self.assertFalse(t1.message_follower_ids)
+        # messages: original dates (UTC), sanitised, internal notes stay internal
+        messages = self.env["mail.message"].search(
+            [("model", "=", "helpdesk.ticket"), ("res_id", "=", t1.id)], order="date"
+        )
+        # M2 is 11:00 at UTC+1, so 10:00 UTC: before M1
+        self.assertEqual(messages.mapped("tc_legacy_id"), ["M2", "M1", "M3"])
+        m2, m1, m3 = messages
+        self.assertEqual(m1.author_id, acme)
+        self.assertNotIn("script", m1.body)
+        self.assertIn("My internet is down", m1.body)
+        self.assertEqual(m2.date, datetime(2021, 3, 4, 10, 0))
+        self.assertTrue(m2.is_internal)
+        self.assertEqual(m2.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertEqual(m3.subtype_id, self.env.ref("mail.mt_comment"))
+        self.assertIn("Line one<br/>Line two", m3.body)
+        self.assertEqual(m3.author_id, self.agent.partner_id)
+        # first public staff answer (M3; M2 is internal), last progress of open T3
+        self.assertEqual(t1.tc_first_response_at, datetime(2021, 3, 4, 12, 0))
+        self.assertEqual(t3.tc_last_progress_at, datetime(2022, 1, 2, 9, 0))
+
+    def test_second_run_changes_nothing(self):
+        self._run()
+        before = self._snapshot()
+        second = self._run(batch_size=4)
+        self.assertEqual(self._snapshot(), before)
+        stats = self._stats(second)
+        self.assertEqual(sum(c + u for c, u, _n, _r in stats.values()), 0, stats)
+        self.assertEqual(stats["tickets"], (0, 0, 4, 7))
+        self.assertEqual(stats["messages"], (0, 0, 4, 2))
+        self.assertEqual(self._rejects(second), EXPECTED_REJECTS)
+
+    def test_changed_row_updates(self):
+        self._run()
+        folder = tempfile.mkdtemp(prefix="tc_legacy_test_")
+        self.addCleanup(shutil.rmtree, folder, True)
+        write_files(
+            folder,
+            {
+                "customers.csv": CUSTOMERS.replace("Bob Stone", "Robert Stone"),
+                "tickets.csv": TICKETS.replace("T2,Follow-up", "T2,Follow-up call"),
+            },
+        )
+        run = self._run(folder)
+        self.assertEqual(self._stats(run)["customers"], (0, 1, 1, 2))
+        self.assertEqual(self._stats(run)["tickets"], (0, 1, 3, 7))
+        self.assertEqual(self._ticket("T2").name, "Follow-up call")
+        self.assertEqual(
+            self.env["res.partner"].search_count([("tc_legacy_id", "=", "C2")]), 1
+        )
+
+    def test_interrupted_run_resumes(self):
+        # reference: the same files imported without interruption
+        with self.env.cr.savepoint(flush=True) as savepoint:
+            reference = self._run()
+            expected = (
+                self._snapshot(),
+                self._stats(reference),
+                self._rejects(reference),
+            )
+            savepoint.rollback()
+            self.env.invalidate_all()
+        self.assertFalse(self._ticket("T1"))
+        run = self.env["tc.legacy.import.run"]._tc_create_for_folder(
+            self.folder, batch_size=3
+        )
+        # committed batches up to the middle of the tickets file...
+        while not (run.current_entity == "tickets" and run.stat_ids[4].offset):
+            run._tc_step()
+        # ... then a batch that is killed before its commit
+        with self.env.cr.savepoint(flush=True) as savepoint:
+            run._tc_step()
+            savepoint.rollback()
+        self.env.invalidate_all()
+        # started again: continues from the last committed batch
+        self._finish(run)
+        snapshot = self._snapshot()
+        for got, want in zip(snapshot, expected[0], strict=True):
+            if isinstance(got, list):
+                self.assertEqual(set(got) ^ set(want), set())
+        self.assertEqual(snapshot, expected[0])
+        self.assertEqual((self._stats(run), self._rejects(run)), expected[1:])
+
+    def test_missing_column_rejects_the_file_only(self):
+        folder = tempfile.mkdtemp(prefix="tc_legacy_test_")
+        self.addCleanup(shutil.rmtree, folder, True)
+        write_files(
+            folder,
+            {
+                "customers.csv": CUSTOMERS,
+                "equipment.csv": "legacy_id,kind,vendor,mac\nE1,ont,Huawei,\n",
+            },
+        )
+        run = self._run(folder)
+        self.assertIn(
+            ("equipment.csv", 1, False, "missing column(s): serial"),
+            self._rejects(run),
+        )
+        self.assertEqual(self._stats(run)["customers"], (2, 0, 0, 2))
+        self.assertFalse(self.env["tc.equipment"].search([("tc_legacy_id", "=", "E1")]))
+
+    def test_changed_file_cannot_resume(self):
+        folder = tempfile.mkdtemp(prefix="tc_legacy_test_")
+        self.addCleanup(shutil.rmtree, folder, True)
+        write_files(folder, {"customers.csv": CUSTOMERS})
+        run = self.env["tc.legacy.import.run"]._tc_create_for_folder(folder, 2)
+        run._tc_step()
+        write_files(folder, {"customers.csv": CUSTOMERS + "C9,New,0,,\n"})
+        with self.assertRaisesRegex(Exception, "changed since the run started"):
+            run._tc_step()
+
+    def test_portal_users_see_their_own_company_only(self):
+        self._run()
+        acme = self.env["res.partner"].search([("tc_legacy_id", "=", "C1")])
+        bob = self.env["res.partner"].search([("tc_legacy_id", "=", "C2")])
+        contact = self.env["res.partner"].create(
+            {"name": "Ann at Acme", "parent_id": acme.id, "email": "ann@acme.example"}
+        )
+        portal_acme = new_test_user(
+            self.env, "ann.portal", groups="base.group_portal", partner_id=contact.id
+        )
+        portal_bob = new_test_user(
+            self.env, "bob.portal", groups="base.group_portal", partner_id=bob.id
+        )
+        Ticket = self.env["helpdesk.ticket"]
+        seen_acme = Ticket.with_user(portal_acme).search([]).mapped("tc_legacy_id")
+        seen_bob = Ticket.with_user(portal_bob).search([]).mapped("tc_legacy_id")
+        self.assertEqual(sorted(seen_acme), ["T1", "T2"])
+        self.assertEqual(sorted(seen_bob), ["T3", "T4"])
+        with self.assertRaises(AccessError):
+            self._ticket("T3").with_user(portal_acme).read(["name"])
+        # internal notes of imported history stay internal
+        t1 = self._ticket("T1")
+        visible = (
+            self.env["mail.message"]
+            .with_user(portal_acme)
+            .search([("model", "=", "helpdesk.ticket"), ("res_id", "=", t1.id)])
+        )
+        self.assertEqual(sorted(visible.mapped("tc_legacy_id")), ["M1", "M3"])
+
+    def test_wizard_runs_as_queue_jobs(self):
+        manager = new_test_user(
+            self.env, "legacy.manager", groups="tc_care.group_manager"
+        )
+        wizard = (
+            self.env["tc.legacy.import.wizard"]
+            .with_user(manager)
+            .create(
+                {
+                    "customers_file": base64.b64encode(CUSTOMERS.encode()),
+                    "customers_name": "clients.csv",
+                    "locations_file": base64.b64encode(LOCATIONS.encode()),
+                    "batch_size": 2,
+                }
+            )
+        )
+        with trap_jobs() as trap:
+            action = wizard.action_import()
+            run = self.env["tc.legacy.import.run"].browse(action["res_id"])
+            self.assertEqual(run.state, "running")
+            trap.assert_jobs_count(1)
+            first_job = trap.enqueued_jobs[0]
+            for _i in range(20):
+                jobs = list(trap.enqueued_jobs)
+                trap.enqueued_jobs.clear()
+                if not jobs:
+                    break
+                for job in jobs:
+                    job.perform()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self._stats(run)["customers"], (2, 0, 0, 2))
+        self.assertEqual(self._stats(run)["locations"], (2, 0, 0, 2))
+        # at least once: a second delivery of an old job changes nothing
+        self.assertEqual(first_job.perform(), "already done")
+        self.assertEqual(self._stats(run)["customers"], (2, 0, 0, 2))
+
+    def test_import_needs_a_manager(self):
+        agent = new_test_user(self.env, "legacy.agent", groups="tc_care.group_agent")
+        with self.assertRaises(AccessError):
+            self.env["tc.legacy.import.wizard"].with_user(agent).create({})
+        run = self._run()
+        with self.assertRaises(AccessError):
+            run.with_user(agent).read(["name"])
+        with self.assertRaises(AccessError):
+            self.env["tc.legacy.import.run"].with_user(agent).create(
+                {"name": "x", "source": "upload"}
+            )
