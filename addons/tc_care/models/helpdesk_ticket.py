@@ -796,11 +796,14 @@ class HelpdeskTicket(models.Model):
                 stage=self.stage_id.name,
                 since=since,
             )
+        # (not an f-string inside the _() call: babel's extractor evaluates it and
+        # gives up on the whole file)
+        threshold = "%g" % hours
         return self.env._(
             "no stage change, staff message or event since %(since)s "
             "(threshold %(hours)s h for %(kind)s)",
             since=since,
-            hours=f"{hours:g}",
+            hours=threshold,
             kind=self.type_id.name or self.env._("cases without kind"),
         )
 
