@@ -80,10 +80,6 @@ INDEX_RE = re.compile(
     r"(?:Index Scan|Index Only Scan|Bitmap Index Scan) (?:using|on) (\S+)"
 )
 SEQ_RE = re.compile(r"Seq Scan on (helpdesk_ticket(?:_sla)?)\b(?!_)")
-# what-if: helpdesk_ticket_sla.ticket_id has no index (OCA's Many2one has none)
-WHATIF_TICKET_INDEX = """
-    CREATE INDEX tc_bench_whatif_sla_ticket_idx ON helpdesk_ticket_sla (ticket_id)
-"""
 # targets in seconds; None: reported only
 TARGET_CRON = 1.0
 TARGET_QUEUE = 0.1
@@ -751,10 +747,6 @@ def metrics(env, fx):
     spec = web_spec(env, queue_fields)
     oca_fields, _order = list_fields(env, "helpdesk_mgmt.ticket_view_tree")
 
-    def stuck_with_index():
-        env.cr.execute(WHATIF_TICKET_INDEX)
-        preps["stuck"]()
-
     def queue_web():
         res = Ticket.web_search_read(
             queue_domain, spec, limit=80, order=queue_order, count_limit=10001
@@ -780,14 +772,6 @@ def metrics(env, fx):
             Ticket._cron_escalate_sla,
         ),
         (
-            "esc_breached_notrack",
-            f"escalation, {n:,} lines due (breached), what-if: reassignment "
-            "without field tracking (context mail_notrack)",
-            None,
-            preps["breached"],
-            Ticket.with_context(mail_notrack=True)._cron_escalate_sla,
-        ),
-        (
             "esc_at_risk",
             f"escalation, {n:,} lines due (at risk)",
             TARGET_CRON,
@@ -806,14 +790,6 @@ def metrics(env, fx):
             f"stuck detection, {n:,} tickets due",
             TARGET_CRON,
             preps["stuck"],
-            Ticket._cron_detect_stuck,
-        ),
-        (
-            "stuck_due_index",
-            f"stuck detection, {n:,} tickets due, what-if: index on "
-            "helpdesk_ticket_sla.ticket_id",
-            None,
-            stuck_with_index,
             Ticket._cron_detect_stuck,
         ),
         (
@@ -960,8 +936,7 @@ def explain_sql(env, prep, sql, before=None):
 
 def explain(env, fx):
     """EXPLAIN ANALYZE the SQL the escalation cron, the stuck cron and the team
-    queue really run (captured from Odoo's SQL log), and the escalation search
-    with an index whose predicate the ORM's SQL implies (what-if)."""
+    queue really run (captured from Odoo's SQL log)."""
     vacuum(env)
     Ticket = env["helpdesk.ticket"]
     preps = make_preps(env, fx)
@@ -1012,8 +987,6 @@ def explain(env, fx):
          sql_stuck, None),
         ("stuck detection, 1,000 due: ticket_sla_ids of the tickets",
          preps["stuck"], sql_lines, None),
-        ("stuck detection, 1,000 due: ticket_sla_ids, what-if index on ticket_id",
-         preps["stuck"], sql_lines, WHATIF_TICKET_INDEX),
         ("team queue, first page", None, sql_queue, None),
         ("team queue, count (web client pager)", None, sql_count, None),
     ]  # fmt: skip
@@ -1245,13 +1218,6 @@ def report(run):  # noqa: C901
     lines += [
         "",
         "### Query plans (EXPLAIN ANALYZE of the SQL the code runs)",
-        "",
-        "What-if index (created inside the rolled-back savepoint; "
-        "`helpdesk_ticket_sla.ticket_id` has none):",
-        "",
-        "```sql",
-        WHATIF_TICKET_INDEX.strip(),
-        "```",
         "",
         "| size | query | scans | indexes used | execution |",
         "|---:|---|---|---|---:|",
