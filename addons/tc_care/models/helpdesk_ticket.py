@@ -691,9 +691,6 @@ class HelpdeskTicket(models.Model):
             "mail_auto_subscribe_no_notify": True,
         }
         tickets = self.browse(ticket.id for ticket in lines_by_ticket).sudo()
-        # activities and notes read each ticket's display name one record at a
-        # time (mail.activity._compute_res_name): compute them in one batch first
-        tickets.mapped("display_name")
         for user_id, ticket_ids in reassign.items():
             # mail_notrack: the escalation note below already says "Reassigned to
             # X"; tracking would log a second message per ticket
@@ -705,9 +702,13 @@ class HelpdeskTicket(models.Model):
                 bodies=notes, author_id=self.env.ref("base.partner_root").id
             )
         if activities:
+            # mail.activity._compute_res_name reads each ticket's display name one
+            # record at a time (a query each): compute the names in one batch and
+            # the activities' res_name while they are cached
+            tickets.mapped("display_name")
             self.env["mail.activity"].sudo().with_context(
                 **quiet, tc_escalation_activity=True
-            ).create(activities)
+            ).create(activities).mapped("res_name")
         self.env["tc.case.timeline"].sudo().create(timeline)
 
     # ------------------------------------------------------------------------------
