@@ -39,6 +39,45 @@ class TcException(models.Model):
     _auto = False
     _order = "sla_deadline, start_date, id"
     _rec_name = "name"
+    # what the view reads: flushed before every search on it
+    _depends = {
+        "helpdesk.ticket": [
+            "name",
+            "type_id",
+            "user_id",
+            "team_id",
+            "partner_id",
+            "company_id",
+            "tc_sla_deadline",
+            "tc_sla_status",
+            "tc_is_open",
+            "tc_is_stuck",
+            "tc_stuck_reason",
+            "tc_waiting_for",
+            "tc_equipment_id",
+        ],
+        "helpdesk.ticket.type": ["tc_code"],
+        "tc.event": [
+            "state",
+            "event_type",
+            "event_id",
+            "ticket_ids",
+            "processed_at",
+            "received_at",
+            "last_error",
+        ],
+        "tc.command": ["name", "state", "ticket_id", "sent_at", "last_error"],
+        "tc.equipment": [
+            "name",
+            "health",
+            "health_reason",
+            "active",
+            "state",
+            "partner_id",
+            "location_id",
+            "last_polled_at",
+        ],
+    }
 
     kind = fields.Selection(KINDS, readonly=True)
     name = fields.Char("What", readonly=True)
