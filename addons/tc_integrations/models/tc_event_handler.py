@@ -517,7 +517,14 @@ class TcEventHandler(models.AbstractModel):
         case.write({"tc_dispute_outcome": outcome, "tc_dispute_closed_at": closed_at})
         note = str(data.get("note") or "")[:500]
         case.message_post(
-            body="Dispute %s closed: %s. %s" % (dispute, outcome, note),
+            body=self.env._(
+                "Dispute %(ref)s closed: %(outcome)s. %(note)s",
+                ref=dispute,
+                outcome=dict(
+                    case._fields["tc_dispute_outcome"]._description_selection(self.env)
+                )[outcome],
+                note=note,
+            ),
             subtype_xmlid="mail.mt_note",
         )
         event._tc_touch(case, "DisputeClosed: %s %s" % (dispute, outcome))

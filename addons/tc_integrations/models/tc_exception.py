@@ -85,7 +85,7 @@ class TcException(models.Model):
     res_id = fields.Many2oneReference("Record", model_field="res_model", readonly=True)
     ticket_id = fields.Many2one("helpdesk.ticket", "Case", readonly=True)
     user_id = fields.Many2one("res.users", "Assigned to", readonly=True)
-    team_id = fields.Many2one("helpdesk.ticket.team", "Team", readonly=True)
+    team_id = fields.Many2one("helpdesk.ticket.team", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     sla_deadline = fields.Datetime("SLA deadline", readonly=True)
@@ -95,9 +95,7 @@ class TcException(models.Model):
     is_stuck = fields.Boolean("Stuck", readonly=True)
     status = fields.Char(readonly=True)
     reason = fields.Char("Why", readonly=True)
-    timeline_ids = fields.One2many(
-        "tc.case.timeline", compute="_compute_timeline_ids", string="Timeline"
-    )
+    timeline_ids = fields.One2many("tc.case.timeline", compute="_compute_timeline_ids")
 
     def init(self):
         digit = KIND_DIGIT

@@ -89,9 +89,7 @@ class TcReconciliationRun(models.Model):
     correlation_id = fields.Char(
         readonly=True, default=lambda self: uuid.uuid4().hex, copy=False
     )
-    cursor = fields.Char(
-        "Cursor", readonly=True, help="Cursor after the last committed page."
-    )
+    cursor = fields.Char(readonly=True, help="Cursor after the last committed page.")
     pages = fields.Integer(readonly=True)
     new_count = fields.Integer("New", readonly=True)
     repeated_count = fields.Integer("Repeated", readonly=True)

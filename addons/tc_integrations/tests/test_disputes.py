@@ -110,7 +110,7 @@ class TestDisputes(IngestMixin, TcOrdersCase):
         self.assertTrue(case.stage_id.closed)
         self.assertEqual(line.state, "accomplished")
         self.assertTrue(
-            case.message_ids.filtered(lambda m: "closed: won" in (m.body or ""))
+            case.message_ids.filtered(lambda m: "closed: Won" in (m.body or ""))
         )
         # a second DisputeClosed changes nothing
         replay = self._run(

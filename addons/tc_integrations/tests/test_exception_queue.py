@@ -12,6 +12,7 @@ class TestExceptionQueue(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context))
         env = cls.env
         cls.supervisor = new_test_user(
             env, "xq_sup", groups="tc_care.group_supervisor", email="sup@example.com"

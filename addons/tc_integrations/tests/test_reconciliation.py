@@ -38,6 +38,7 @@ class ReconciliationCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context))
         env = cls.env
         cls.Run = env["tc.reconciliation.run"]
         cls.Mismatch = env["tc.reconciliation.mismatch"]

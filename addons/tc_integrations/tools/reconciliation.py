@@ -82,7 +82,8 @@ def parse_mismatch(row):
     if not isinstance(type_code, str) or not type_code.strip():
         raise BadMismatch("type is missing", mismatch_id)
     type_code = type_code.strip()[:64]
-    refs = row.get("refs") or {}
+    refs = row.get("refs")
+    refs = {} if refs is None else refs
     if not isinstance(refs, dict):
         raise BadMismatch("refs must be an object", mismatch_id)
     values = {
