@@ -742,6 +742,8 @@ class TcReconciliationRun(models.Model):
                 vals[target] = first[source] or False
             ticket_vals.append(vals)
             keys.append(key)
+        if ticket_vals:
+            self._tc_prefill_cases(ticket_vals, kind)
         tickets = Ticket.create(ticket_vals) if ticket_vals else Ticket
         case_of = dict(joined)
         case_of.update(zip(keys, tickets.ids, strict=True))
@@ -794,6 +796,41 @@ class TcReconciliationRun(models.Model):
             ]
         )
         return len(tickets)
+
+    def _tc_prefill_cases(self, vals_list, kind):
+        """What helpdesk_mgmt computes per ticket, once per page: the first stage
+        of the kind's team, and the case numbers reserved in one ``nextval`` query
+        (a standard sequence without date ranges; otherwise helpdesk_mgmt numbers
+        each case itself). Same values, a fraction of the queries (bench)."""
+        team = kind.tc_default_team_id
+        stage = team._get_applicable_stages()[:1]
+        for vals in vals_list:
+            if team:
+                vals["team_id"] = team.id
+            if stage:
+                vals["stage_id"] = stage.id
+        seq = (
+            self.env["ir.sequence"]
+            .sudo()
+            .with_company(self.company_id)
+            .search(
+                [
+                    ("code", "=", "helpdesk.ticket.sequence"),
+                    ("company_id", "in", [self.company_id.id, False]),
+                ],
+                order="company_id",
+                limit=1,
+            )
+        )
+        if not seq or seq.implementation != "standard" or seq.use_date_range:
+            return
+        prefix, suffix = seq._get_prefix_suffix()
+        self.env.cr.execute(
+            "SELECT nextval(%s) FROM generate_series(1, %s)",
+            ("ir_sequence_%03d" % seq.id, len(vals_list)),
+        )
+        for vals, (number,) in zip(vals_list, self.env.cr.fetchall(), strict=True):
+            vals["number"] = prefix + "%%0%sd" % seq.padding % number + suffix
 
     # -- what the report no longer carries ------------------------------------------
     def _tc_resolve_missing(self):
