@@ -19,8 +19,8 @@ the scheduled action does (commit per page). Measured per size:
 
 Odoo runs in-process on the database ``tc_bench_recon`` (created with
 ``-i tc_integrations --without-demo=all`` when missing, marked by the parameter
-``tc_bench.recon``; earlier bench rows are deleted at the start). Only 127.0.0.1
-is used.
+``tc_bench.recon``; dropped and made again at each run unless ``--reuse``). Only
+127.0.0.1 is used.
 """
 
 import argparse
@@ -128,18 +128,18 @@ class RssSampler:
         return (self.peak - self.start) / 2**20
 
 
-def clean(registry):
-    with registry.cursor() as cr:
-        cr.execute(
-            """
-            DELETE FROM helpdesk_ticket WHERE id IN (
-                SELECT ticket_id FROM tc_reconciliation_mismatch
-                 WHERE mismatch_id LIKE 'bmm_%%');
-            DELETE FROM tc_reconciliation_mismatch WHERE mismatch_id LIKE 'bmm_%%';
-            DELETE FROM tc_reconciliation_run;
-            DROP TABLE IF EXISTS tc_bench_floor;
-            """
-        )
+def db_marked():
+    with contextlib.closing(odoo.sql_db.db_connect(DB).cursor()) as cr:
+        cr.execute("SELECT 1 FROM ir_config_parameter WHERE key = %s", [MARKER])
+        found = bool(cr.fetchone())
+    odoo.sql_db.close_db(DB)
+    return found
+
+
+def drop_db():
+    if db_exists() and db_marked():
+        log("dropping %s (made by this bench)", DB)
+        subprocess.run(["dropdb", DB], check=True)
 
 
 def vacuum():
@@ -274,6 +274,11 @@ def main():
     parser.add_argument("--sizes", default="5000,10000,20000")
     parser.add_argument("--write", action="store_true")
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database of an earlier run (its cases stay; new ids are used)",
+    )
+    parser.add_argument(
         "--no-tracemalloc", action="store_true", help="skip the tracemalloc runs"
     )
     args = parser.parse_args()
@@ -281,6 +286,8 @@ def main():
     for key in ("TC_API_BASE_URL", "TC_API_TOKEN", "TC_TENANT_ID"):
         os.environ.pop(key, None)
     config.parse_config(["-c", str(ROOT / "odoo.conf"), "--log-level=warn"])
+    if not args.reuse:
+        drop_db()
     if not db_exists():
         odoo_cli("-i", "tc_integrations", "--without-demo=all")
     registry = odoo.modules.registry.Registry(DB)
@@ -291,7 +298,8 @@ def main():
             params.set_param(MARKER, "1")
         params.set_param("tc_integrations.reconciliation_page_size", str(PAGE))
         cr.execute("UPDATE ir_cron SET active = FALSE")
-    clean(registry)
+        cr.execute("DELETE FROM tc_reconciliation_run")  # --reuse: new runs
+        cr.execute("DROP TABLE IF EXISTS tc_bench_floor")
     # importable once the configuration names the addons path
     from odoo.addons.tc_integrations.testing.dataplane import (  # noqa: PLC0415
         DataPlanePeer,
@@ -301,7 +309,7 @@ def main():
     results = []
     base = datetime.date(2026, 5, 1)
     for index, size in enumerate(sizes):
-        tag = "s%d" % size
+        tag = "s%d_%d" % (size, int(started_all))
         days = [
             (base + datetime.timedelta(days=10 * index + k)).isoformat()
             for k in range(3)
