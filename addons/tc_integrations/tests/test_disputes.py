@@ -48,6 +48,12 @@ def disputed(event_id, dispute="DP-1", respond_by=RESPOND_BY, **extra):
 
 @tagged("post_install", "-at_install")
 class TestDisputes(IngestMixin, TcOrdersCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # only the respond-by SLA: no team (demo data gives the kind one with SLAs)
+        cls.env.ref("tc_care.type_payment_dispute").tc_default_team_id = False
+
     def _case(self, dispute="DP-1"):
         return self.env["helpdesk.ticket"].search([("tc_dispute_ref", "=", dispute)])
 
