@@ -29,3 +29,9 @@ class HelpdeskSla(models.Model):
         "Priority",
         help="Empty: applies to every priority.",
     )
+    tc_fixed_deadline = fields.Boolean(
+        "Deadline given by another system",
+        help="Never matched to cases automatically: an integration places this "
+        "SLA on a case with the deadline it was given (e.g. a chargeback's "
+        "respond-by date), see helpdesk.ticket._tc_set_fixed_deadline().",
+    )

@@ -342,14 +342,21 @@ class HelpdeskTicket(models.Model):
     def _get_sla(self):
         return self._tc_match_slas().get(self, self.env["helpdesk.sla"])
 
+    def _get_sla_ticket_domain(self):
+        # SLAs whose deadline comes from another system are placed, not matched
+        return super()._get_sla_ticket_domain() + [("tc_fixed_deadline", "=", False)]
+
     def set_sla(self):
         """Override of OCA's per-ticket loop: one create for all lines of the batch,
         with their values computed in one pass (``_tc_new_line_values``: each
-        distinct calendar, start and target planned once)."""
+        distinct calendar, start and target planned once). Lines with a fixed
+        deadline (placed by an integration) are kept."""
         Line = self.env["helpdesk.ticket.sla"]
-        old_lines = Line.sudo().search([("ticket_id", "in", self.ids)])
-        if old_lines:  # none when called from create: skip loading the one2many
-            self.ticket_sla_ids.unlink()
+        # one query (none found when called from create) instead of loading the
+        # one2many of every ticket
+        Line.search(
+            [("ticket_id", "in", self.ids), ("tc_deadline_override", "=", False)]
+        ).unlink()
         tickets = self.filtered(lambda t: t.team_id.use_sla)
         if not tickets:
             return
@@ -375,7 +382,9 @@ class HelpdeskTicket(models.Model):
             slas = matches.get(ticket, self.env["helpdesk.sla"])
             to_unlink |= ticket.ticket_sla_ids.filtered(
                 lambda line, slas=slas: (
-                    line.sla_id not in slas and line.state != "expired"
+                    line.sla_id not in slas
+                    and line.state != "expired"
+                    and not line.tc_deadline_override
                 )
             )
             missing = slas - ticket.ticket_sla_ids.sla_id
@@ -453,6 +462,30 @@ class HelpdeskTicket(models.Model):
             for ticket in self
         ]
         return self.env["tc.case.timeline"].sudo().create(vals_list)
+
+    def _tc_set_fixed_deadline(self, sla, deadline):
+        """Place ``sla`` on each case with a deadline given by another system
+        (``helpdesk.sla.tc_fixed_deadline``); a later call moves the deadline of a
+        line still running. Works for cases without team or calendar."""
+        if isinstance(sla, int):
+            sla = self.env["helpdesk.sla"].browse(sla)
+        deadline = fields.Datetime.to_datetime(deadline)
+        Line = self.env["helpdesk.ticket.sla"].sudo()
+        to_create = []
+        for ticket in self:
+            line = ticket.sudo().ticket_sla_ids.filtered(lambda x: x.sla_id == sla)[:1]
+            if not line:
+                to_create.append(
+                    {
+                        "ticket_id": ticket.id,
+                        "sla_id": sla.id,
+                        "tc_deadline_override": deadline,
+                    }
+                )
+            elif line.state in ("in_progress", "on_hold"):
+                if line.tc_deadline_override != deadline:
+                    line.tc_deadline_override = deadline
+        return Line.create(to_create) if to_create else Line
 
     def _tc_mark_progress(self, when=None):
         when = when or fields.Datetime.now()

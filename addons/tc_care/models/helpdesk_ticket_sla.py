@@ -115,6 +115,15 @@ class HelpdeskTicketSla(models.Model):
         readonly=False,
         precompute=True,
     )
+    tc_deadline_override = fields.Datetime(
+        "Fixed deadline",
+        readonly=True,
+        help="A deadline given by another system (e.g. the respond-by date of a "
+        "chargeback): the line ends then, whatever the working hours; its clock "
+        "is never paused. Such lines are placed by integrations with "
+        "helpdesk.ticket._tc_set_fixed_deadline() and kept when SLAs are matched "
+        "again.",
+    )
 
     def init(self):
         # The escalation cron reads only the lines that can still escalate; this
@@ -185,7 +194,14 @@ class HelpdeskTicketSla(models.Model):
             or self.env.company.resource_calendar_id
         )
 
-    @api.depends("hours", "consumed_time", "ticket_id", "last_state_date", "state")
+    @api.depends(
+        "hours",
+        "consumed_time",
+        "ticket_id",
+        "last_state_date",
+        "state",
+        "tc_deadline_override",
+    )
     def _compute_deadline(self):
         """Same deadlines as OCA's ``_compute_deadline`` plus the at-risk instant.
 
@@ -193,12 +209,21 @@ class HelpdeskTicketSla(models.Model):
         own. Lines created in one batch mostly share calendar, start and remaining
         hours, so each distinct (calendar, start, hours) is planned once.
         """
-        plan = _Planner(self._tc_at_risk_share())
+        share = self._tc_at_risk_share()
+        plan = _Planner(share)
+        now = fields.Datetime.now()
         for record in self:
             deadline, at_risk = record.deadline, record.tc_at_risk_at
             if record.state in ["accomplished", "expired"] and deadline:
                 # OCA: keep the deadline in the past once the SLA is settled
                 record.tc_at_risk_at = at_risk
+                continue
+            if record.tc_deadline_override:
+                # wall-clock time: at risk once the share of the time is used up
+                fixed = record.tc_deadline_override
+                start = min(record.ticket_id.create_date or now, fixed)
+                record.deadline = fixed
+                record.tc_at_risk_at = start + (fixed - start) * share
                 continue
             start = record.last_state_date or record.ticket_id.create_date
             record.deadline, record.tc_at_risk_at = plan(
@@ -266,6 +291,8 @@ class HelpdeskTicketSla(models.Model):
         return vals_list
 
     def _stage_recompute(self):
+        if self.tc_deadline_override:
+            return self._tc_fixed_stage_recompute()
         if self.tc_met_at and self.tc_target == "first_response":
             # met by a public staff reply: later stage moves do not undo it
             return
@@ -275,6 +302,30 @@ class HelpdeskTicketSla(models.Model):
         elif self.state != "accomplished" and self.tc_met_at:
             self.tc_met_at = False
         return result
+
+    def _tc_fixed_stage_recompute(self):
+        """OCA's stage rule for a line with a fixed deadline: no working-time
+        clock (it needs no calendar, the case may have no team) and no pause."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        if self.state == "expired":
+            return
+        reached = self.ticket_id.stage_id.sequence >= self.expected_stage_id.sequence
+        if self.state == "accomplished" and not reached:
+            self.write({"state": "in_progress", "tc_met_at": False})
+        elif self.state in ("in_progress", "on_hold") and reached:
+            on_time = self.deadline >= now
+            self.write(
+                {
+                    "state": "accomplished" if on_time else "expired",
+                    "tc_met_at": now if on_time else False,
+                }
+            )
+        elif self.state == "on_hold":
+            self.state = "in_progress"
+        elif self.state == "in_progress" and self.deadline <= now:
+            self.state = "expired"
+        self.last_state_date = now
 
     def _tc_mark_responded(self, when):
         """First public staff reply: first-response lines still running are met."""

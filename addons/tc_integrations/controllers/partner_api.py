@@ -8,6 +8,7 @@ Our own ``type="http"`` route parses the body so that every error is a JSON-RPC
 issuer and audience. A partner only ever sees records it submitted.
 """
 
+import datetime
 import json
 import logging
 import threading
@@ -340,8 +341,50 @@ class TcPartnerApi(http.Controller):
             raise RpcError(NOT_FOUND, "Not found")
         return self._case_dict(case)
 
-    def _reconciliation_mismatches(self, env, partner, date=None):
-        # no reconciliation model yet (ISSUE: reconciliation addon): nothing to show
-        if "tc.reconciliation.mismatch" not in env:
-            return []
-        return []
+    def _reconciliation_mismatches(
+        self, env, partner, date=None, state=None, limit=100, offset=0
+    ):
+        """Mismatches about the partner's own business: its customers (the
+        partner or its contacts) and the orders it submitted. ``date`` = those in
+        that night's report; ``state`` = open / resolved_upstream."""
+        domain = []
+        if date is not None:
+            day = self._str(date, "date", size=10)
+            try:
+                day = datetime.date.fromisoformat(day)
+            except ValueError:
+                raise RpcError(
+                    INVALID_PARAMS, "Invalid params: date must be YYYY-MM-DD"
+                ) from None
+            domain += [("first_seen_date", "<=", day), ("last_seen_date", ">=", day)]
+        if state is not None:
+            if state not in ("open", "resolved_upstream"):
+                raise RpcError(
+                    INVALID_PARAMS,
+                    "Invalid params: state must be open or resolved_upstream",
+                )
+            domain.append(("state", "=", state))
+        for name, value, top in (("limit", limit, 500), ("offset", offset, None)):
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value < (1 if name == "limit" else 0)
+                or (top and value > top)
+            ):
+                raise RpcError(
+                    INVALID_PARAMS,
+                    "Invalid params: %s must be an integer%s"
+                    % (name, " in 1..%d" % top if top else " >= 0"),
+                )
+        orders = (
+            env["tc.order.review"]
+            .search_fetch([("tc_api_partner_id", "=", partner.id)], ["order_ref"])
+            .mapped("order_ref")
+        )
+        own = [("partner_id", "child_of", partner.id)]
+        if orders:
+            own = ["|", ("order_ref", "in", orders)] + own
+        mismatches = env["tc.reconciliation.mismatch"].search(
+            own + domain, limit=limit, offset=offset, order="id"
+        )
+        return [m._tc_partner_dict() for m in mismatches]

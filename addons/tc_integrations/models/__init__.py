@@ -7,11 +7,15 @@ from . import tc_adjustment_request
 from . import tc_command
 from . import tc_event
 from . import tc_event_handler
+from . import tc_exception
 from . import tc_order_review
 from . import tc_partner_api_key
+from . import tc_reconciliation_mismatch
+from . import tc_reconciliation_run
 from . import tc_settings
 from . import res_partner
 from . import tc_equipment
 from . import mail_message
 from . import tc_legacy_subscription
 from . import tc_legacy_import_run
+from . import res_config_settings

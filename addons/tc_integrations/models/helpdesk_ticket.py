@@ -32,3 +32,58 @@ class HelpdeskTicket(models.Model):
                 HelpdeskTicket, self.filtered("tc_is_open")
             )._tc_attach_to_open_incidents()
         return super()._tc_attach_to_open_incidents()
+
+    # -- payment disputes (PaymentDisputed / DisputeClosed) ---------------------------
+    tc_dispute_ref = fields.Char(
+        "Dispute ref", index="btree_not_null", readonly=True, copy=False
+    )
+    tc_dispute_amount = fields.Monetary(
+        "Disputed amount", currency_field="tc_dispute_currency_id", readonly=True
+    )
+    tc_dispute_currency_id = fields.Many2one(
+        "res.currency", "Dispute currency", readonly=True
+    )
+    tc_dispute_reason_code = fields.Char("Reason code", readonly=True)
+    tc_dispute_respond_by = fields.Datetime(
+        "Respond by",
+        readonly=True,
+        help="Evidence must reach the payment network before this date: the "
+        "dispute's SLA ends then.",
+    )
+    tc_dispute_outcome = fields.Selection(
+        [("won", "Won"), ("lost", "Lost"), ("accepted", "Accepted")],
+        "Outcome",
+        readonly=True,
+        tracking=True,
+    )
+    tc_dispute_closed_at = fields.Datetime("Dispute closed at", readonly=True)
+    tc_evidence_count = fields.Integer("Evidence", compute="_compute_tc_evidence_count")
+    # -- reconciliation ----------------------------------------------------------------
+    tc_mismatch_ids = fields.One2many(
+        "tc.reconciliation.mismatch",
+        "ticket_id",
+        "Reconciliation mismatches",
+        groups="tc_care.group_agent,tc_orders.group_approver",
+    )
+
+    def _compute_tc_evidence_count(self):
+        counts = dict(
+            self.env["ir.attachment"]._read_group(
+                [("res_model", "=", self._name), ("res_id", "in", self.ids)],
+                ["res_id"],
+                ["__count"],
+            )
+        )
+        for ticket in self:
+            ticket.tc_evidence_count = counts.get(ticket.id, 0)
+
+    def action_tc_view_evidence(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "ir.attachment",
+            "name": self.env._("Evidence"),
+            "view_mode": "kanban,list,form",
+            "domain": [("res_model", "=", self._name), ("res_id", "=", self.id)],
+            "context": {"default_res_model": self._name, "default_res_id": self.id},
+        }

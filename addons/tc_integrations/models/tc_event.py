@@ -38,6 +38,8 @@ FAILURE_KIND = {
     "ProvisioningFailed": "provisioning_failure",
     "ServiceActivated": "provisioning_failure",
     "RefundPosted": "payment_dispute",
+    "PaymentDisputed": "payment_dispute",
+    "DisputeClosed": "payment_dispute",
 }
 
 

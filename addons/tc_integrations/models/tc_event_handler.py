@@ -11,10 +11,17 @@ Handlers must be idempotent: they run inside the event's job, which queue_job
 may deliver more than once; each checks the current state of the records first.
 """
 
+import base64
+import binascii
+from urllib.parse import urlsplit
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.tc_network.models.tc_equipment import normalize_mac, normalize_serial
+
+from ..tools.api_client import parse_amount
+from ..tools.reconciliation import parse_datetime
 
 HANDLERS = {
     "OrderNeedsReview": "_on_order_needs_review",
@@ -22,7 +29,11 @@ HANDLERS = {
     "ProvisioningFailed": "_on_provisioning_failed",
     "ServiceActivated": "_on_service_activated",
     "RefundPosted": "_on_refund_posted",
+    "PaymentDisputed": "_on_payment_disputed",
+    "DisputeClosed": "_on_dispute_closed",
 }
+DISPUTE_OUTCOMES = ("won", "lost", "accepted")
+MAX_EVIDENCE = 10
 REVIEW_REASONS = ("coverage", "address", "fraud", "vip", "other")
 
 
@@ -357,3 +368,179 @@ class TcEventHandler(models.AbstractModel):
         event._tc_touch(request.ticket_id, "RefundPosted: %s posted" % ref)
         self._close(request.ticket_id)
         return "%s posted" % ref
+
+    # -- PaymentDisputed / DisputeClosed -------------------------------------------------
+    def _on_payment_disputed(self, event, data):
+        """A chargeback: one "payment dispute" case per dispute id, with an SLA
+        ending at the respond-by date the payment network gave."""
+        dispute = _ref(data, "dispute_id", "chargeback_id")
+        if not dispute:
+            raise ValueError("PaymentDisputed without dispute_id")
+        Ticket = self.env["helpdesk.ticket"].sudo()
+        notes = []
+        try:
+            respond_by = parse_datetime(data.get("respond_by"))
+        except ValueError as exc:
+            respond_by = None
+            notes.append("respond_by %s: no deadline, set one by hand" % exc)
+        case = Ticket.search([("tc_dispute_ref", "=", dispute)], limit=1)
+        if case:
+            if case.stage_id.closed:
+                event._tc_touch(case, "PaymentDisputed again for closed %s" % dispute)
+                return "Dispute %s is already closed" % dispute
+            if respond_by and respond_by != case.tc_dispute_respond_by:
+                case.tc_dispute_respond_by = respond_by
+                case._tc_set_fixed_deadline(self._dispute_sla(), respond_by)
+                notes.append("respond by moved to %s UTC" % respond_by)
+            notes += self._attach_evidence(case, data.get("evidence"))
+            event._tc_touch(
+                case, "PaymentDisputed again for %s. %s" % (dispute, " ".join(notes))
+            )
+            return "Dispute %s already open" % dispute
+        amount = currency = None
+        if data.get("amount") is not None:
+            try:
+                amount, code = parse_amount(data.get("amount"))
+                currency = (
+                    self.env["res.currency"]
+                    .with_context(active_test=False)
+                    .search([("name", "=", code)], limit=1)
+                )
+                if not currency:
+                    notes.append("unknown currency %s" % code)
+            except ValueError as exc:
+                notes.append("amount not readable: %s" % exc)
+        payment = _ref(data, "payment_id", "payment_ref")
+        reason = _ref(data, "reason_code")
+        description = "Chargeback %s on payment %s, reason %s (%s). %s" % (
+            dispute,
+            payment or "-",
+            reason or "-",
+            str(data.get("reason") or "")[:200],
+            " ".join(notes),
+        )
+        case = self._tc_open_case(
+            "payment_dispute",
+            "Payment dispute %s (payment %s)" % (dispute, payment or "-"),
+            description=description,
+            partner_id=self._customer(data).id if data.get("customer") else False,
+            tc_dispute_ref=dispute,
+            tc_payment_ref=payment or False,
+            tc_invoice_ref=_ref(data, "invoice_id", "invoice_ref") or False,
+            tc_order_ref=_ref(data, "order_id") or False,
+            tc_dispute_amount=float(amount) if amount is not None else 0.0,
+            tc_dispute_currency_id=currency.id if currency else False,
+            tc_dispute_reason_code=reason or False,
+            tc_dispute_respond_by=respond_by or False,
+            correlation_id=event.correlation_id,
+        )
+        if respond_by:
+            case._tc_set_fixed_deadline(self._dispute_sla(), respond_by)
+        notes += self._attach_evidence(case, data.get("evidence"))
+        event._tc_touch(
+            case,
+            "PaymentDisputed: %s, respond by %s UTC. %s"
+            % (dispute, respond_by or "-", " ".join(notes)),
+        )
+        return "Dispute case opened for %s" % dispute
+
+    @api.model
+    def _dispute_sla(self):
+        return self.env.ref("tc_integrations.sla_payment_dispute_respond_by")
+
+    @api.model
+    def _attach_evidence(self, case, evidence):
+        """Evidence documents the event carries, attached on the case:
+        ``[{"name", "mimetype", "content_base64" | "text" | "url"}]``. Returns
+        notes about items that could not be attached."""
+        if not evidence:
+            return []
+        if not isinstance(evidence, list):
+            return ["evidence is not a list: ignored"]
+        notes, vals_list = [], []
+        for index, item in enumerate(evidence[:MAX_EVIDENCE]):
+            name = _ref(item, "name") if isinstance(item, dict) else None
+            if not name:
+                notes.append("evidence #%d has no name: ignored" % (index + 1))
+                continue
+            vals = {"name": name, "res_model": case._name, "res_id": case.id}
+            if isinstance(item.get("content_base64"), str):
+                try:
+                    raw = base64.b64decode(item["content_base64"], validate=True)
+                except (binascii.Error, ValueError):
+                    notes.append("evidence %s is not valid base64: ignored" % name)
+                    continue
+                vals["raw"] = raw
+                vals["mimetype"] = _ref(item, "mimetype") or False
+            elif isinstance(item.get("text"), str):
+                vals["raw"] = item["text"].encode("utf-8")
+                vals["mimetype"] = "text/plain"
+            elif isinstance(item.get("url"), str) and urlsplit(item["url"]).scheme in (
+                "https",
+                "http",
+            ):
+                vals.update(type="url", url=item["url"][:1000])
+            else:
+                notes.append("evidence %s has no content: ignored" % name)
+                continue
+            vals_list.append(vals)
+        if len(evidence) > MAX_EVIDENCE:
+            notes.append("only the first %d evidence items were kept" % MAX_EVIDENCE)
+        known = set(
+            self.env["ir.attachment"]
+            .sudo()
+            .search([("res_model", "=", case._name), ("res_id", "=", case.id)])
+            .mapped("name")
+        )
+        vals_list = [v for v in vals_list if v["name"] not in known]
+        if vals_list:
+            self.env["ir.attachment"].sudo().create(vals_list)
+            case._tc_timeline(
+                "note",
+                "Evidence attached: %s" % ", ".join(v["name"] for v in vals_list),
+            )
+        return notes
+
+    def _on_dispute_closed(self, event, data):
+        dispute = _ref(data, "dispute_id", "chargeback_id")
+        if not dispute:
+            raise ValueError("DisputeClosed without dispute_id")
+        outcome = _ref(data, "outcome")
+        if outcome not in DISPUTE_OUTCOMES:
+            raise ValueError(
+                "DisputeClosed %s: outcome must be one of %s, not %r"
+                % (dispute, ", ".join(DISPUTE_OUTCOMES), outcome)
+            )
+        case = (
+            self.env["helpdesk.ticket"]
+            .sudo()
+            .search([("tc_dispute_ref", "=", dispute)], limit=1)
+        )
+        if not case:
+            raise Deferred("Dispute %s is not known yet" % dispute)
+        if case.tc_dispute_outcome:
+            event._tc_touch(case, "DisputeClosed again for %s" % dispute)
+            return "Dispute %s was already closed (%s)" % (
+                dispute,
+                case.tc_dispute_outcome,
+            )
+        try:
+            closed_at = parse_datetime(data.get("closed_at"))
+        except ValueError:
+            closed_at = fields.Datetime.now()
+        case.write({"tc_dispute_outcome": outcome, "tc_dispute_closed_at": closed_at})
+        note = str(data.get("note") or "")[:500]
+        case.message_post(
+            body=self.env._(
+                "Dispute %(ref)s closed: %(outcome)s. %(note)s",
+                ref=dispute,
+                outcome=dict(
+                    case._fields["tc_dispute_outcome"]._description_selection(self.env)
+                )[outcome],
+                note=note,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        event._tc_touch(case, "DisputeClosed: %s %s" % (dispute, outcome))
+        self._close(case)
+        return "Dispute %s closed: %s" % (dispute, outcome)

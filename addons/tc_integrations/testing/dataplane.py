@@ -10,7 +10,8 @@ thread. It implements the endpoints used by
 - ``GET /events?after=&limit=``                 paged ``{"events", "next_cursor",
   "has_more"}``
 - ``GET /reconciliation/mismatches?date=&cursor=&limit=``  paged ``{"date",
-  "mismatches", "next_cursor", "has_more"}``
+  "mismatches", "next_cursor", "has_more"}`` from ``mismatches={"YYYY-MM-DD":
+  [...]}``; ``peer.script_page(day, cursor, ...)`` makes one page bad on demand
 
 Every request is recorded (``peer.requests``) so tests can assert what
 actually reached the wire. ``peer.script(...)`` queues canned answers (status,
@@ -146,6 +147,7 @@ class DataPlanePeer:
         self.requests = []
         self.commands = {}  # idempotency key -> (request body, answer)
         self._scripted = defaultdict(deque)
+        self._page_scripts = defaultdict(deque)  # (date, cursor) -> answers
         self._lock = threading.Lock()
         self._server = None
         self._thread = None
@@ -203,6 +205,17 @@ class DataPlanePeer:
             for _ in range(times):
                 self._scripted[(method.upper(), path)].append(
                     Scripted(status, body, dict(headers or {}), delay, content_type)
+                )
+
+    def script_page(
+        self, day, cursor, status, body=None, times=1, content_type="application/json"
+    ):
+        """Queue ``times`` canned answers for the mismatch report page of ``day``
+        read with ``cursor`` (``None`` = the first page): a bad page on demand."""
+        with self._lock:
+            for _ in range(times):
+                self._page_scripts[(day, cursor or "")].append(
+                    Scripted(status, body, {}, 0.0, content_type)
                 )
 
     def requests_to(self, path, method=None):
@@ -309,6 +322,10 @@ class DataPlanePeer:
             date.fromisoformat(day or "")
         except ValueError:
             return _error(400, "bad_date", "date must be YYYY-MM-DD")
+        with self._lock:
+            canned = self._page_scripts.get((day, req.query.get("cursor") or ""))
+            if canned:
+                return canned.popleft()
         limit = self._limit(req, self.default_page_size)
         if limit is None:
             return _error(400, "bad_limit", "limit must be 1..1000")

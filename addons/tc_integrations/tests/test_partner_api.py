@@ -83,6 +83,57 @@ class TestPartnerApi(HttpCase):
         self.assertEqual(other["error"]["code"], -32004)
         self.assertEqual(self._rpc("reconciliation.mismatches").json()["result"], [])
 
+    def test_reconciliation_mismatches_own_only(self):
+        Mismatch = self.env["tc.reconciliation.mismatch"]
+        customer = self.env["res.partner"].create(
+            {"name": "Acme site", "parent_id": self.acme.id}
+        )
+        self.env["tc.order.review"].create(
+            {
+                "order_ref": "P-ORD-9",
+                "partner_id": customer.id,
+                "requested_plan": "Fiber",
+                "tc_api_partner_id": self.acme.id,
+            }
+        )
+        common = {
+            "mismatch_type": "amount_differs",
+            "first_seen_date": "2026-05-01",
+            "last_seen_date": "2026-05-02",
+            "expected_amount": 49.9,
+            "expected_currency_id": self.env.ref("base.EUR").id,
+        }
+        Mismatch.create(
+            [
+                dict(common, mismatch_id="pm_1", partner_id=customer.id),
+                dict(common, mismatch_id="pm_2", order_ref="P-ORD-9"),
+                dict(common, mismatch_id="pm_3", partner_id=self.other.id),
+                dict(
+                    common,
+                    mismatch_id="pm_4",
+                    partner_id=customer.id,
+                    state="resolved_upstream",
+                    last_seen_date="2026-05-01",
+                ),
+            ]
+        )
+        result = self._rpc("reconciliation.mismatches").json()["result"]
+        self.assertEqual(
+            sorted(m["mismatch_id"] for m in result), ["pm_1", "pm_2", "pm_4"]
+        )
+        first = next(m for m in result if m["mismatch_id"] == "pm_1")
+        self.assertEqual(first["expected"], {"amount": "49.90", "currency": "EUR"})
+        self.assertIsNone(first["actual"])
+        night = self._rpc(
+            "reconciliation.mismatches", {"date": "2026-05-02", "state": "open"}
+        ).json()["result"]
+        self.assertEqual(sorted(m["mismatch_id"] for m in night), ["pm_1", "pm_2"])
+        other = self._rpc("reconciliation.mismatches", token=self.other_token).json()
+        self.assertEqual([m["mismatch_id"] for m in other["result"]], ["pm_3"])
+        for params in ({"date": "May 2"}, {"state": "gone"}, {"limit": 0}):
+            error = self._rpc("reconciliation.mismatches", params).json()["error"]
+            self.assertEqual(error["code"], -32602, params)
+
     def test_error_matrix(self):
         count = self.env["tc.order.review"].search_count([])
         cases = [

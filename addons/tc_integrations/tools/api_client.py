@@ -40,25 +40,40 @@ Wire shapes
      "next_cursor": "opaque-string", "has_more": true}
 
 ``GET /reconciliation/mismatches?date=YYYY-MM-DD&cursor=<cursor>&limit=<n>``
-(:meth:`DataPlaneClient.iter_reconciliation_mismatches`)::
+(:meth:`DataPlaneClient.reconciliation_page`, one page;
+:meth:`DataPlaneClient.iter_reconciliation_mismatches`, all pages), the nightly
+report of where billing, payments and provisioning disagree, for one day::
 
     {"date": "2024-05-01",
      "mismatches": [{"mismatch_id": "mm_1",
-                     "type": "amount_mismatch" | "missing_in_billing"
-                             | "missing_in_payments" | "duplicate_payment"
-                             | "status_mismatch",
-                     "refs": {"order_id": "...", "invoice_id": "...",
-                              "payment_id": "...", "customer_id": "..."},
+                     "type": "payment_without_invoice" | "invoice_without_payment"
+                             | "amount_differs" | "subscription_state_differs"
+                             | "provisioning_state_differs",
+                     "refs": {"customer_id": "...", "order_id": "...",
+                              "subscription_id": "...", "invoice_id": "...",
+                              "payment_id": "...", "provisioning_job_id": "..."},
                      "expected": {"amount": "49.90", "currency": "EUR"},
                      "actual":   {"amount": "39.90", "currency": "EUR"},
+                     "detail": "billing says active, provisioning says suspended",
                      "detected_at": "2024-05-02T02:00:00Z"}, ...],
      "next_cursor": "opaque-string", "has_more": false}
+
+``mismatch_id`` is stable: the same disagreement keeps its id from one night to
+the next, and a mismatch missing from a later night's report was resolved
+upstream. Every ref is optional (at least one is present); ``expected`` /
+``actual`` are present for money mismatches (``amount_differs``,
+``payment_without_invoice``, ``invoice_without_payment``) and absent for state
+mismatches, whose ``detail`` says what differs. Unknown ``type`` values may
+appear (new checks upstream); they are kept as "other".
 
 Amounts are decimal *strings* with an ISO 4217 currency (see
 :func:`parse_amount`). Both iterators yield ``(items, next_cursor)`` one page
 at a time, lazily: process and commit a page, then store ``next_cursor``,
 then pull the next one. When a page says ``has_more: false`` the iteration
 ends; a last page without ``next_cursor`` yields the cursor it was read with.
+A page whose envelope is malformed raises :class:`PermanentError`; when that
+page still names a usable ``next_cursor`` the error carries it as
+``skip_to`` so a caller may record the bad page and go on.
 
 ``GET /health`` (:meth:`DataPlaneClient.ping`) -> any JSON object.
 
@@ -131,6 +146,8 @@ class DataPlaneError(Exception):
         self.error_code = error_code
         self.method = method
         self.path = path
+        self.skip_to = None  # a malformed page's usable next cursor, if any
+        self.last_page = False  # the malformed page said it was the last one
 
     def __str__(self):
         return self.message
@@ -473,45 +490,49 @@ class DataPlaneClient:
             path=path,
         )
 
-    def _pages(self, path, items_key, params, cursor_param, cursor, correlation_id):
-        while True:
-            query = dict(params)
-            if cursor not in (None, ""):
-                query[cursor_param] = cursor
-            response, page = self._send(
-                "GET", path, params=query, correlation_id=correlation_id
-            )
-            status = response.status_code
-            items = page.get(items_key)
-            if not isinstance(items, list):
-                raise self._protocol_error(
-                    "page has no %r list" % items_key,
-                    status,
-                    "GET",
-                    path,
-                    correlation_id,
-                )
-            has_more = page.get("has_more", False)
-            next_cursor = page.get("next_cursor")
-            if not isinstance(has_more, bool):
-                raise self._protocol_error(
-                    "has_more must be a boolean", status, "GET", path, correlation_id
-                )
-            if next_cursor is not None and not isinstance(next_cursor, str | int):
-                raise self._protocol_error(
-                    "next_cursor must be a string", status, "GET", path, correlation_id
-                )
+    def _page(self, path, items_key, params, cursor_param, cursor, correlation_id):
+        """One page: ``(items, next_cursor, has_more)``; raises on a bad envelope
+        (with ``skip_to`` set when the page names a usable next cursor)."""
+        query = dict(params)
+        if cursor not in (None, ""):
+            query[cursor_param] = cursor
+        response, page = self._send(
+            "GET", path, params=query, correlation_id=correlation_id
+        )
+        status = response.status_code
+        has_more = page.get("has_more", False)
+        next_cursor = page.get("next_cursor")
+        problem = None
+        if not isinstance(has_more, bool):
+            problem = "has_more must be a boolean"
+        elif next_cursor is not None and (
+            not isinstance(next_cursor, str | int) or isinstance(next_cursor, bool)
+        ):
+            problem = "next_cursor must be a string"
+        else:
             next_cursor = None if next_cursor in (None, "") else str(next_cursor)
             if has_more and (next_cursor is None or next_cursor == cursor):
-                raise self._protocol_error(
-                    "has_more is true but next_cursor did not advance",
-                    status,
-                    "GET",
-                    path,
-                    correlation_id,
-                )
-            if next_cursor is None:
-                next_cursor = cursor
+                problem = "has_more is true but next_cursor did not advance"
+        items = page.get(items_key)
+        if problem is None and not isinstance(items, list):
+            error = self._protocol_error(
+                "page has no %r list" % items_key, status, "GET", path, correlation_id
+            )
+            # the envelope still says where the next page is: the page can be skipped
+            error.skip_to = next_cursor if has_more else None
+            error.last_page = not has_more
+            raise error
+        if problem is not None:
+            raise self._protocol_error(problem, status, "GET", path, correlation_id)
+        if next_cursor is None:
+            next_cursor = cursor
+        return items, next_cursor, has_more
+
+    def _pages(self, path, items_key, params, cursor_param, cursor, correlation_id):
+        while True:
+            items, next_cursor, has_more = self._page(
+                path, items_key, params, cursor_param, cursor, correlation_id
+            )
             yield items, next_cursor
             if not has_more:
                 return
@@ -595,12 +616,7 @@ class DataPlaneClient:
             correlation_id,
         )
 
-    def iter_reconciliation_mismatches(
-        self, date, cursor=None, limit=None, correlation_id=None
-    ):
-        """Yield ``(mismatches, next_cursor)`` per page of
-        ``GET /reconciliation/mismatches`` for ``date`` (``date`` or
-        ``"YYYY-MM-DD"``)."""
+    def _mismatch_params(self, date, limit):
         if isinstance(date, datetime):
             date = date.date()
         day = date.isoformat() if hasattr(date, "isoformat") else str(date)
@@ -615,6 +631,29 @@ class DataPlaneClient:
             if not isinstance(limit, int) or not 1 <= limit <= 1000:
                 raise DataPlaneConfigError("limit must be an integer in 1..1000")
             params["limit"] = limit
+        return params
+
+    def reconciliation_page(self, date, cursor=None, limit=None, correlation_id=None):
+        """One page of ``GET /reconciliation/mismatches``:
+        ``(mismatches, next_cursor, has_more)``."""
+        params = self._mismatch_params(date, limit)
+        correlation_id = self._new_correlation_id(correlation_id)
+        return self._page(
+            "/reconciliation/mismatches",
+            "mismatches",
+            params,
+            "cursor",
+            cursor,
+            correlation_id,
+        )
+
+    def iter_reconciliation_mismatches(
+        self, date, cursor=None, limit=None, correlation_id=None
+    ):
+        """Yield ``(mismatches, next_cursor)`` per page of
+        ``GET /reconciliation/mismatches`` for ``date`` (``date`` or
+        ``"YYYY-MM-DD"``)."""
+        params = self._mismatch_params(date, limit)
         correlation_id = self._new_correlation_id(correlation_id)
         return self._pages(
             "/reconciliation/mismatches",

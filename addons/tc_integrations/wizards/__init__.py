@@ -1,1 +1,1 @@
-from . import tc_integration_ignore, tc_legacy_import_wizard
+from . import tc_exception_assign, tc_integration_ignore, tc_legacy_import_wizard
