@@ -160,6 +160,16 @@ class HelpdeskTicketSla(models.Model):
             """
         )
 
+    @api.model
+    def default_get(self, fields_list):
+        # OCA's ``state`` has default "accomplished", which its compute always
+        # replaced. Now that the field is editable (see above), a default would be
+        # kept as a given value: a line created with only ticket and SLA (OCA's
+        # refresh_sla, fixed-deadline lines) would start "accomplished".
+        values = super().default_get(fields_list)
+        values.pop("state", None)
+        return values
+
     @api.depends("sla_id.tc_target")
     def _compute_tc_target(self):
         for line in self:

@@ -239,6 +239,14 @@ class TestSlaStatusAndMatching(TcCareCase):
         lines._compute_tc_status()
         self.assertEqual(snapshot(), ours)
         self.assertEqual({line.id: line.tc_at_risk_at for line in lines}, at_risk)
+        # a line created with only ticket and SLA (OCA's refresh_sla) is computed,
+        # not given OCA's field default ("accomplished")
+        running = tickets.filtered(lambda t: t.stage_id == self.stage_new)[:1]
+        running.ticket_sla_ids.unlink()
+        OcaTicket.refresh_sla(running)
+        self.assertEqual(
+            set(running.ticket_sla_ids.mapped("state")), {"in_progress"}, running.name
+        )
 
     def test_search_by_any_reference(self):
         ticket = self._ticket(
