@@ -49,6 +49,7 @@ from collections import namedtuple
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import bench_results  # bench/bench_results.py (the scripts run from bench/)
 from lxml import etree
 
 import odoo
@@ -1269,23 +1270,7 @@ def report(run):  # noqa: C901
 
 
 def write_section(text):
-    """Replace (or append) the ``## tc_care`` section, keep every other one."""
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    out, skipping, replaced = [], False, False
-    for line in old.splitlines(keepends=True):
-        if line.rstrip() == SECTION:
-            skipping, replaced = True, True
-            out.append(text + "\n")
-            continue
-        if skipping and line.startswith("## "):
-            skipping = False
-        if not skipping:
-            out.append(line)
-    if not replaced:
-        if out and not "".join(out).endswith("\n\n"):
-            out.append("\n")
-        out.append(text)
-    RESULTS.write_text("".join(out).rstrip() + "\n")
+    bench_results.write_section(SECTION, text, RESULTS)
 
 
 # ----------------------------------------------------------------------------------

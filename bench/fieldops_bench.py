@@ -42,6 +42,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import bench_results  # bench/bench_results.py (the scripts run from bench/)
 import pytz
 from psycopg2.extras import execute_values
 
@@ -448,23 +449,7 @@ def report(run):
 
 
 def write_section(text):
-    """Replace (or append) the ``## tc_fieldops`` section, keep every other one."""
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    out, skipping, replaced = [], False, False
-    for line in old.splitlines(keepends=True):
-        if line.rstrip() == SECTION:
-            skipping, replaced = True, True
-            out.append(text + "\n")
-            continue
-        if skipping and line.startswith("## "):
-            skipping = False
-        if not skipping:
-            out.append(line)
-    if not replaced:
-        if out and not "".join(out).endswith("\n\n"):
-            out.append("\n")
-        out.append(text)
-    RESULTS.write_text("".join(out).rstrip() + "\n")
+    bench_results.write_section(SECTION, text, RESULTS)
 
 
 def machine():

@@ -30,6 +30,7 @@ import threading
 import time
 from pathlib import Path
 
+import bench_results  # bench/bench_results.py (the scripts run from bench/)
 import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -302,22 +303,7 @@ def report(args, facts, first, copy, rerun, sizes):
 
 
 def write_section(text):
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    out, skipping, replaced = [], False, False
-    for line in old.splitlines(keepends=True):
-        if line.rstrip() == SECTION:
-            skipping, replaced = True, True
-            out.append(text + "\n")
-            continue
-        if skipping and line.startswith("## "):
-            skipping = False
-        if not skipping:
-            out.append(line)
-    if not replaced:
-        if out and not "".join(out).endswith("\n\n"):
-            out.append("\n")
-        out.append(text)
-    RESULTS.write_text("".join(out).rstrip() + "\n")
+    bench_results.write_section(SECTION, text, RESULTS)
 
 
 def main():

@@ -35,6 +35,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import bench_results  # bench/bench_results.py (the scripts run from bench/)
+
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.tools import config
@@ -253,20 +255,7 @@ def machine():
 
 
 def write_section(text):
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    out, skipping, replaced = [], False, False
-    for line in old.splitlines(keepends=True):
-        if line.rstrip() == SECTION:
-            skipping, replaced = True, True
-            out.append(text + "\n")
-            continue
-        if skipping and line.startswith("## "):
-            skipping = False
-        if not skipping:
-            out.append(line)
-    if not replaced:
-        out.append("\n" + text)
-    RESULTS.write_text("".join(out).rstrip() + "\n")
+    bench_results.write_section(SECTION, text, RESULTS)
 
 
 def main():
