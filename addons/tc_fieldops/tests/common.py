@@ -25,6 +25,28 @@ def dt(text):
     return MONDAY.replace(day=MONDAY.day + days.index(day), hour=hours, minute=minutes)
 
 
+# what the browser tests' scripts share (no "%": some are %-formatted)
+JS_HELPERS = """
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+async function waitFor(selector, test = () => true, timeout = 20000) {
+    const end = Date.now() + timeout;
+    while (Date.now() < end) {
+        const found = [...document.querySelectorAll(selector)].find(test);
+        if (found) {
+            return found;
+        }
+        await sleep(100);
+    }
+    throw new Error(`Timeout waiting for ${selector}`);
+}
+function assert(condition, message) {
+    if (!condition) {
+        throw new Error(message);
+    }
+}
+"""
+
+
 def make_calendar(env, name, hours=((8, 12), (13, 17)), days=range(5), tz="UTC"):
     return env["resource.calendar"].create(
         {
@@ -48,6 +70,12 @@ def make_calendar(env, name, hours=((8, 12), (13, 17)), days=range(5), tz="UTC")
             ],
         }
     )
+
+
+def always_calendar(env):
+    """A UTC calendar open around the clock, every day: appointments in the coming
+    days whatever today is."""
+    return make_calendar(env, "Always", hours=((0, 24),), days=range(7))
 
 
 class TcFieldopsCommon:

@@ -6,26 +6,11 @@ from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common import TcFieldopsCommon
+from .common import JS_HELPERS, TcFieldopsCommon, always_calendar
 
-BOARD_JS = """
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(selector, test = () => true, timeout = 20000) {
-    const end = Date.now() + timeout;
-    while (Date.now() < end) {
-        const found = [...document.querySelectorAll(selector)].find(test);
-        if (found) {
-            return found;
-        }
-        await sleep(100);
-    }
-    throw new Error(`Timeout waiting for ${selector}`);
-}
-function assert(condition, message) {
-    if (!condition) {
-        throw new Error(message);
-    }
-}
+BOARD_JS = (
+    JS_HELPERS
+    + """
 function findComponent(node, name) {
     if (node.component && node.component.constructor.name === name) {
         return node.component;
@@ -69,25 +54,11 @@ function findComponent(node, name) {
     console.log("test successful");
 })().catch((error) => console.error(error.message || error));
 """
+)
 
-MAP_JS = """
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(selector, test = () => true, timeout = 20000) {
-    const end = Date.now() + timeout;
-    while (Date.now() < end) {
-        const found = [...document.querySelectorAll(selector)].find(test);
-        if (found) {
-            return found;
-        }
-        await sleep(100);
-    }
-    throw new Error(`Timeout waiting for ${selector}`);
-}
-function assert(condition, message) {
-    if (!condition) {
-        throw new Error(message);
-    }
-}
+MAP_JS = (
+    JS_HELPERS
+    + """
 (async () => {
     const marker = await waitFor("img.leaflet-marker-icon", (el) =>
         el.getAttribute("src").includes("id=%(job)s&field=tc_map_marker"));
@@ -102,20 +73,11 @@ function assert(condition, message) {
     console.log("test successful");
 })().catch((error) => console.error(error.message || error));
 """
+)
 
-SCREENS_JS = """
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(selector, test = () => true, timeout = 20000) {
-    const end = Date.now() + timeout;
-    while (Date.now() < end) {
-        const found = [...document.querySelectorAll(selector)].find(test);
-        if (found) {
-            return found;
-        }
-        await sleep(100);
-    }
-    throw new Error(`Timeout waiting for ${selector}`);
-}
+SCREENS_JS = (
+    JS_HELPERS
+    + """
 (async () => {
     // the unscheduled job's form: dispatch data, then the slot finder
     await waitFor(".o_form_view .o_field_widget[name='tc_technician_id']");
@@ -134,6 +96,7 @@ async function waitFor(selector, test = () => true, timeout = 20000) {
     console.log("test successful");
 })().catch((error) => console.error(error.message || error));
 """
+)
 
 OPENS_JS = """
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -162,25 +125,7 @@ class TestDispatcherBrowser(TcFieldopsCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._tc_setup()
-        always = cls.env["resource.calendar"].create(
-            {
-                "name": "Always",
-                "tz": "UTC",
-                "attendance_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"d{d}",
-                            "dayofweek": str(d),
-                            "hour_from": 0,
-                            "hour_to": 24,
-                        },
-                    )
-                    for d in range(7)
-                ],
-            }
-        )
+        always = always_calendar(cls.env)
         (cls.emp_a | cls.emp_b | cls.emp_c).resource_calendar_id = always
         cls.today = fields.Date.context_today(cls.env["project.task"])
         cls.alice_job = cls._job(

@@ -5,26 +5,11 @@ from datetime import datetime, time
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from .common import TcFieldopsCommon
+from .common import JS_HELPERS, TcFieldopsCommon, always_calendar
 
-MY_DAY_JS = """
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(selector, test = () => true, timeout = 20000) {
-    const end = Date.now() + timeout;
-    while (Date.now() < end) {
-        const found = [...document.querySelectorAll(selector)].find(test);
-        if (found) {
-            return found;
-        }
-        await sleep(100);
-    }
-    throw new Error(`Timeout waiting for ${selector}`);
-}
-function assert(condition, message) {
-    if (!condition) {
-        throw new Error(message);
-    }
-}
+MY_DAY_JS = (
+    JS_HELPERS
+    + """
 function onScreen(el) {
     const box = el.getBoundingClientRect();
     return el.offsetParent !== null && box.width > 0 && box.left >= 0
@@ -77,6 +62,7 @@ function onScreen(el) {
     console.log("test successful");
 })().catch((error) => console.error(error.message || error));
 """
+)
 
 
 @tagged("post_install", "-at_install")
@@ -90,25 +76,7 @@ class TestMyDayPhone(TcFieldopsCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._tc_setup()
-        always = cls.env["resource.calendar"].create(
-            {
-                "name": "Always",
-                "tz": "UTC",
-                "attendance_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"d{d}",
-                            "dayofweek": str(d),
-                            "hour_from": 0,
-                            "hour_to": 24,
-                        },
-                    )
-                    for d in range(7)
-                ],
-            }
-        )
+        always = always_calendar(cls.env)
         cls.emp_a.resource_calendar_id = always
         cls.checklist = cls.env["tc.fieldops.checklist"].create(
             {

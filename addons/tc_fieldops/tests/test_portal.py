@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import fields, http
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import TcFieldopsCommon
+from .common import TcFieldopsCommon, always_calendar
 
 
 @tagged("post_install", "-at_install")
@@ -31,25 +31,7 @@ class TestPortalAppointments(TcFieldopsCommon, HttpCase):
             partner_id=cls.customer_b.id,
         )
         # appointments in the coming days, whatever today is: on a 24/7 calendar
-        always = cls.env["resource.calendar"].create(
-            {
-                "name": "Always",
-                "tz": "UTC",
-                "attendance_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"d{d}",
-                            "dayofweek": str(d),
-                            "hour_from": 0,
-                            "hour_to": 24,
-                        },
-                    )
-                    for d in range(7)
-                ],
-            }
-        )
+        always = always_calendar(cls.env)
         (cls.emp_a | cls.emp_b).resource_calendar_id = always
         start = fields.Datetime.now().replace(
             minute=0, second=0, microsecond=0
