@@ -562,7 +562,13 @@ class ProjectTask(models.Model):
         scheduled = jobs.filtered(lambda j: j.tc_job_state == "scheduled")
         scheduled._tc_check_schedule()
         jobs.filtered("tc_case_id")._tc_link_case()
-        for job in scheduled:
+        scheduled._tc_announce_scheduled()
+        return tasks
+
+    def _tc_announce_scheduled(self):
+        """A newly scheduled appointment: on the case's timeline and to the
+        customer."""
+        for job in self:
             job._tc_case_timeline(
                 self.env._(
                     "Appointment scheduled: %(window)s with %(technician)s",
@@ -571,8 +577,7 @@ class ProjectTask(models.Model):
                 ),
                 progress=True,
             )
-        scheduled._tc_notify_customer("tc_fieldops.mail_template_job_scheduled")
-        return tasks
+        self._tc_notify_customer("tc_fieldops.mail_template_job_scheduled")
 
     def write(self, vals):
         jobs = self._tc_jobs()
@@ -832,16 +837,7 @@ class ProjectTask(models.Model):
             rescheduled.filtered("planned_date_start")._tc_notify_customer(
                 "tc_fieldops.mail_template_job_rescheduled"
             )
-        for job in newly_scheduled:
-            job._tc_case_timeline(
-                self.env._(
-                    "Appointment scheduled: %(window)s with %(technician)s",
-                    window=job.tc_customer_window_label,
-                    technician=job.tc_technician_id.sudo().name,
-                ),
-                progress=True,
-            )
-        newly_scheduled._tc_notify_customer("tc_fieldops.mail_template_job_scheduled")
+        newly_scheduled._tc_announce_scheduled()
 
     # ------------------------------------------------------------------------------
     # scheduling: the planner shared by the slot finder and the checks
