@@ -4,6 +4,7 @@ from . import (
     helpdesk_ticket_sla,
     helpdesk_ticket_team,
     helpdesk_ticket_type,
+    mail_followers,
     res_config_settings,
     res_partner,
     tc_care_interaction,
