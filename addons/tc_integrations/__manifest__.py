@@ -10,6 +10,7 @@
     "license": "LGPL-3",
     "depends": ["tc_care", "tc_orders", "tc_network", "tc_fieldops", "queue_job"],
     "external_dependencies": {"python": ["requests", "python-jose"]},
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/ir.model.access.csv",
         "security/tc_integrations_security.xml",
