@@ -1352,6 +1352,11 @@ class ProjectTask(models.Model):
                 missing.append(self.env._("customer signature"))
             if not self.tc_signed_by:
                 missing.append(self.env._("name of the person who signed"))
+        installed = self.tc_equipment_move_ids.filtered(
+            lambda m: m.direction == "installed" and m.equipment_id
+        )
+        if installed and not self.tc_location_id:
+            missing.append(self.env._("a service location for the equipment installed"))
         return missing
 
     def action_tc_complete(self):
@@ -1380,8 +1385,63 @@ class ProjectTask(models.Model):
             if gps:
                 extra.update(tc_checkout_latitude=gps[0], tc_checkout_longitude=gps[1])
             job._tc_set_state("done", **extra)
+            job._tc_apply_equipment_moves()
             job._tc_complete_case()
         return True
+
+    def _tc_apply_equipment_moves(self):
+        """The registry follows the finished job: each device recorded as installed
+        is installed at the job's service location for its customer, each removed
+        one is returned (tc.equipment logs the move on its chatter and on the open
+        cases of both locations). Serials the registry does not know are listed on
+        the job for the dispatcher, with an activity."""
+        self.ensure_one()
+        # technicians record moves but cannot write the registry: the job does it
+        moves = self.tc_equipment_move_ids.sudo()
+        today = fields.Date.context_today(self)
+        location = self.tc_location_id
+        for move in moves.filtered("equipment_id"):
+            if move.direction == "installed":
+                vals = {
+                    "state": "installed",
+                    "location_id": location.id,
+                    "partner_id": location.commercial_partner_id.id,
+                    "install_date": today,
+                }
+            else:
+                vals = {"state": "returned", "location_id": False}
+            move.equipment_id.write(vals)
+            move.equipment_id.message_post(
+                body=self.env._(
+                    "%(direction)s on job %(job)s by %(who)s.",
+                    direction=dict(
+                        move._fields["direction"]._description_selection(self.env)
+                    )[move.direction],
+                    job=self.display_name,
+                    who=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        unknown = moves - moves.filtered("equipment_id")
+        if unknown:
+            text = self.env._(
+                "Not in the equipment registry: %(devices)s. Add them to the "
+                "registry and link them on the job.",
+                devices=", ".join(
+                    move.serial or move.mac or move.equipment_ref or "?"
+                    for move in unknown
+                ),
+            )
+            job = self.sudo()
+            job.message_post(body=text, subtype_xmlid="mail.mt_note")
+            dispatcher = job._tc_dispatch_user()
+            if dispatcher:
+                job.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("Equipment not in the registry"),
+                    note=text,
+                    user_id=dispatcher.id,
+                )
 
     def _tc_complete_case(self):
         """Tell the case: a message, a timeline entry that counts as progress, and

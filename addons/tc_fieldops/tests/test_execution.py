@@ -243,3 +243,78 @@ class TestExecution(TcFieldopsCase):
             job.with_user(self.tech_a).action_tc_check_in()
         with self.assertRaises(AccessError):
             self._install_job().with_user(self.tech_a).action_tc_cancel()
+
+    def test_completion_moves_the_registry(self):
+        job = self._install_job()
+        location = job.tc_location_id
+        other_location = self.env["res.partner"].create(
+            {
+                "name": "Old flat",
+                "type": "service_location",
+                "parent_id": self.customer_a.id,
+            }
+        )
+        Equipment = self.env["tc.equipment"]
+        new_ont = Equipment.create(
+            {"kind": "ont", "vendor": "ZTE", "serial": "ZTEGC0FFEE01"}
+        )
+        old_ont = Equipment.create(
+            {
+                "kind": "ont",
+                "vendor": "Huawei",
+                "serial": "HWTC0000OLD1",
+                "mac": "00:11:22:33:44:77",
+                "state": "installed",
+                "location_id": other_location.id,
+                "partner_id": self.customer_a.id,
+            }
+        )
+        for check in job.tc_check_ids:
+            check.write(
+                {"done": True, "photo": PIXEL if check.photo_required else False}
+            )
+        job.write({"tc_signature": PIXEL, "tc_signed_by": "Ana"})
+        tech_job = self._as_tech(job)
+        # what the technician scans: serial with blanks and lower case, a MAC
+        # in another notation, a serial the registry does not know
+        tech_job.write(
+            {
+                "tc_equipment_move_ids": [
+                    (0, 0, {"direction": "installed", "serial": " ztegc0ffee01 "}),
+                    (0, 0, {"direction": "removed", "mac": "00-11-22-33-44-77"}),
+                    (0, 0, {"direction": "installed", "serial": "UNKNOWN-9"}),
+                ]
+            }
+        )
+        moves = job.tc_equipment_move_ids
+        self.assertEqual(moves.mapped("equipment_id"), new_ont | old_ont)
+        tech_job.action_tc_check_in()
+        tech_job.action_tc_complete()
+        self.assertEqual(
+            (new_ont.state, new_ont.location_id, new_ont.partner_id),
+            ("installed", location, location.commercial_partner_id),
+        )
+        self.assertTrue(new_ont.install_date)
+        self.assertEqual((old_ont.state, old_ont.location_id.id), ("returned", False))
+        self.assertIn("Installed on job", new_ont.message_ids[0].body)
+        self.assertIn("Removed on job", old_ont.message_ids[0].body)
+        note = job.message_ids.filtered(
+            lambda m: "Not in the equipment registry: UNKNOWN-9" in (m.body or "")
+        )
+        self.assertEqual(len(note), 1)
+        activity = job.activity_ids.filtered(
+            lambda a: a.summary == "Equipment not in the registry"
+        )
+        self.assertEqual(activity.user_id, job._tc_dispatch_user())
+
+    def test_installed_equipment_needs_a_location(self):
+        job = self._install_job()
+        job.tc_location_id = False
+        self.env["tc.equipment"].create(
+            {"kind": "router", "vendor": "TP-Link", "serial": "TPL1"}
+        )
+        job.tc_equipment_move_ids = [(0, 0, {"serial": "TPL1"})]
+        with self.assertRaisesText(
+            UserError, "a service location for the equipment installed"
+        ):
+            self._as_tech(job).action_tc_complete()
