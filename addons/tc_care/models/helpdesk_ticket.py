@@ -1,7 +1,7 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 import pytz
@@ -763,9 +763,7 @@ class HelpdeskTicket(models.Model):
             for vals in activities:
                 vals["res_name"] = names[vals["res_id"]]
             insert_rows(self.env["mail.activity"].sudo(), activities)
-            per_user = defaultdict(int)
-            for vals in activities:
-                per_user[vals["user_id"]] += 1
+            per_user = Counter(vals["user_id"] for vals in activities)
             for user in self.env["res.users"].browse(per_user):
                 user._bus_send(
                     "mail.activity/updated",

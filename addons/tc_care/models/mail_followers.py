@@ -1,75 +1,38 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+from odoo import Command, api, models
 from odoo.tools import SQL, split_every
 
 from ..tools.bulk import insert_rows
+
+COLUMNS = {"res_model", "res_id", "partner_id"}
 
 
 class MailFollowers(models.Model):
     _inherit = "mail.followers"
 
-    def _insert_followers(
-        self,
-        res_model,
-        res_ids,
-        partner_ids,
-        subtypes=None,
-        customer_ids=None,
-        check_existing=True,
-        existing_policy="skip",
-    ):
+    @api.model_create_multi
+    def create(self, vals_list):
         # Override reason (performance): the escalation cron reassigns up to a
-        # thousand tickets a run, and mail subscribes the new assignee to each
-        # with one ORM create per follower. Under the cron's tc_bulk_followers context
-        # the same followers (mail decides who, with which subtypes) are written
-        # in one INSERT (tools/bulk.py); everything else goes through mail.
-        if not self.env.context.get("tc_bulk_followers"):
-            return super()._insert_followers(
-                res_model,
-                res_ids,
-                partner_ids,
-                subtypes=subtypes,
-                customer_ids=customer_ids,
-                check_existing=check_existing,
-                existing_policy=existing_policy,
-            )
-        sudo_self = self.sudo().with_context(default_partner_id=False)
-        if not subtypes:
-            new, update = self._add_default_followers(
-                res_model,
-                res_ids,
-                partner_ids,
-                customer_ids=customer_ids,
-                check_existing=check_existing,
-                existing_policy=existing_policy,
-            )
-        else:
-            new, update = self._add_followers(
-                res_model,
-                res_ids,
-                partner_ids,
-                subtypes,
-                check_existing=check_existing,
-                existing_policy=existing_policy,
-            )
-        rows, subtype_ids = [], []
-        for res_id, values_list in new.items():
-            for values in values_list:
-                ((_set, _zero, ids),) = values["subtype_ids"]  # Command.set(ids)
-                rows.append(
-                    {
-                        "res_model": values["res_model"],
-                        "res_id": res_id,
-                        "partner_id": values["partner_id"],
-                    }
-                )
-                subtype_ids.append(ids)
-        followers = insert_rows(sudo_self, rows)
+        # thousand tickets a run, and mail's auto-subscription creates the new
+        # assignee's follower row on each through the ORM. Under the cron's
+        # tc_bulk_followers context the rows mail asks for (it still decides who
+        # follows, with which subtypes) are written in one INSERT
+        # (tools/bulk.py); anything else goes through the ORM.
+        if not self.env.context.get("tc_bulk_followers") or any(
+            set(vals) - COLUMNS - {"subtype_ids"}
+            or any(cmd[0] != Command.SET for cmd in vals.get("subtype_ids") or [])
+            for vals in vals_list
+        ):
+            return super().create(vals_list)
+        followers = insert_rows(
+            self, [{name: vals.get(name) for name in COLUMNS} for vals in vals_list]
+        )
         field = self._fields["subtype_ids"]
         pairs = [
             (follower_id, subtype_id)
-            for follower_id, ids in zip(followers.ids, subtype_ids, strict=True)
+            for follower_id, vals in zip(followers.ids, vals_list, strict=True)
+            for _set, _zero, ids in vals.get("subtype_ids") or []
             for subtype_id in ids
         ]
         for page in split_every(5000, pairs):
@@ -82,5 +45,4 @@ class MailFollowers(models.Model):
                     SQL(", ").join(page),
                 )
             )
-        for follower_id, values in update.items():
-            sudo_self.browse(follower_id).write(values)
+        return followers

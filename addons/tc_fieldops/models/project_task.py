@@ -1400,6 +1400,7 @@ class ProjectTask(models.Model):
         moves = self.tc_equipment_move_ids.sudo()
         today = fields.Date.context_today(self)
         location = self.tc_location_id
+        directions = dict(moves._fields["direction"]._description_selection(self.env))
         for move in moves.filtered("equipment_id"):
             if move.direction == "installed":
                 vals = {
@@ -1414,9 +1415,7 @@ class ProjectTask(models.Model):
             move.equipment_id.message_post(
                 body=self.env._(
                     "%(direction)s on job %(job)s by %(who)s.",
-                    direction=dict(
-                        move._fields["direction"]._description_selection(self.env)
-                    )[move.direction],
+                    direction=directions[move.direction],
                     job=self.display_name,
                     who=self.env.user.name,
                 ),
