@@ -196,11 +196,15 @@ class HelpdeskTicketSla(models.Model):
 
     def _tc_calendar(self):
         self.ensure_one()
+        return self._tc_ticket_calendar(self.ticket_id)
+
+    @api.model
+    def _tc_ticket_calendar(self, ticket):
         # OCA's deadline needs the team's calendar; a ticket without one (no team,
         # OCA/helpdesk #885) falls back to the company's working hours.
         return (
-            self.ticket_id.team_id.resource_calendar_id
-            or self.ticket_id.company_id.resource_calendar_id
+            ticket.team_id.resource_calendar_id
+            or ticket.company_id.resource_calendar_id
             or self.env.company.resource_calendar_id
         )
 
@@ -262,12 +266,10 @@ class HelpdeskTicketSla(models.Model):
                     sla.tc_target,
                 )
             if ticket.id not in ticket_data:
-                team_calendar = ticket.team_id.resource_calendar_id
                 ticket_data[ticket.id] = (
-                    team_calendar.hours_per_day,
-                    team_calendar
-                    or ticket.company_id.resource_calendar_id
-                    or self.env.company.resource_calendar_id,
+                    # OCA: a day of SLA is the team calendar's hours per day
+                    ticket.team_id.resource_calendar_id.hours_per_day,
+                    self._tc_ticket_calendar(ticket),
                     ticket.stage_id.id,
                     ticket.stage_id.sequence,
                     ticket.create_date,

@@ -1392,8 +1392,8 @@ class ProjectTask(models.Model):
     def _tc_apply_equipment_moves(self):
         """The registry follows the finished job: each device recorded as installed
         is installed at the job's service location for its customer, each removed
-        one is returned (tc.equipment logs the move on its chatter and on the open
-        cases of both locations). Serials the registry does not know are listed on
+        one is returned (tc.equipment tracks the move on its chatter and adds it to
+        the timeline of its open cases). Serials the registry does not know are listed on
         the job for the dispatcher, with an activity."""
         self.ensure_one()
         # technicians record moves but cannot write the registry: the job does it
@@ -1421,7 +1421,7 @@ class ProjectTask(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-        unknown = moves - moves.filtered("equipment_id")
+        unknown = moves.filtered(lambda move: not move.equipment_id)
         if unknown:
             text = self.env._(
                 "Not in the equipment registry: %(devices)s. Add them to the "
@@ -1433,14 +1433,12 @@ class ProjectTask(models.Model):
             )
             job = self.sudo()
             job.message_post(body=text, subtype_xmlid="mail.mt_note")
-            dispatcher = job._tc_dispatch_user()
-            if dispatcher:
-                job.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    summary=self.env._("Equipment not in the registry"),
-                    note=text,
-                    user_id=dispatcher.id,
-                )
+            job.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Equipment not in the registry"),
+                note=text,
+                user_id=job._tc_dispatch_user().id,
+            )
 
     def _tc_complete_case(self):
         """Tell the case: a message, a timeline entry that counts as progress, and

@@ -98,22 +98,15 @@ SCREENS_JS = (
 """
 )
 
-OPENS_JS = """
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+OPENS_JS = (
+    JS_HELPERS
+    + """
 (async () => {
-    const end = Date.now() + 20000;
-    while (Date.now() < end) {
-        const found = [...document.querySelectorAll("%(selector)s")].find(
-            (el) => el.textContent.includes("%(text)s"));
-        if (found) {
-            console.log("test successful");
-            return;
-        }
-        await sleep(100);
-    }
-    console.error("%(selector)s with %(text)s not found");
-})();
+    await waitFor("%(selector)s", (el) => el.textContent.includes("%(text)s"));
+    console.log("test successful");
+})().catch((error) => console.error(error.message || error));
 """
+)
 
 
 @tagged("post_install", "-at_install")
