@@ -1,8 +1,15 @@
-"""What the bench scripts share: replacing their own section of bench/RESULTS.md."""
+"""What the bench scripts share: progress lines, and replacing their own section of
+bench/RESULTS.md."""
 
+import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def log(msg, *args):
+    """A progress line with the time of day."""
+    print(time.strftime("%H:%M:%S"), msg % args if args else msg, flush=True)
 
 
 def write_section(section, text, results=RESULTS):

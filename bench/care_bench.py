@@ -50,6 +50,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import bench_results  # bench/bench_results.py (the scripts run from bench/)
+from bench_results import log
 from lxml import etree
 
 import odoo
@@ -92,10 +93,6 @@ Fixtures = namedtuple(
     "team_sla team_plain customers agents types stage_new stage_progress "
     "stage_waiting stage_done stage_cancel",
 )
-
-
-def log(msg, *args):
-    print(time.strftime("%H:%M:%S"), msg % args if args else msg, flush=True)
 
 
 # ----------------------------------------------------------------------------------

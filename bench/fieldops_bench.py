@@ -44,6 +44,7 @@ from pathlib import Path
 
 import bench_results  # bench/bench_results.py (the scripts run from bench/)
 import pytz
+from bench_results import log
 from psycopg2.extras import execute_values
 
 import odoo
@@ -68,10 +69,6 @@ CTX = {
 }
 LISBON = (38.7223, -9.1393)
 PORTO = (41.1579, -8.6291)
-
-
-def log(msg, *args):
-    print(time.strftime("%H:%M:%S"), msg % args if args else msg, flush=True)
 
 
 def db_exists(name):

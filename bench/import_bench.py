@@ -32,6 +32,7 @@ from pathlib import Path
 
 import bench_results  # bench/bench_results.py (the scripts run from bench/)
 import psycopg2
+from bench_results import log
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -45,10 +46,6 @@ ENTITIES = (
     "tickets",
     "messages",
 )
-
-
-def log(msg, *args):
-    print(time.strftime("%H:%M:%S"), msg % args if args else msg, flush=True)
 
 
 def sql(db, query, args=None, fetch=True):

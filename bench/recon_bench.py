@@ -36,6 +36,7 @@ import tracemalloc
 from pathlib import Path
 
 import bench_results  # bench/bench_results.py (the scripts run from bench/)
+from bench_results import log
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -50,10 +51,6 @@ SECTION = "## tc_integrations: nightly reconciliation"
 PAGE = 500
 TARGET_S = 60.0
 TOKEN = "bench-recon-token-0123456789"
-
-
-def log(msg, *args):
-    print(time.strftime("%H:%M:%S"), msg % args if args else msg, flush=True)
 
 
 def odoo_cli(*options):

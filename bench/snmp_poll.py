@@ -31,6 +31,7 @@ from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
+import bench_results  # bench/bench_results.py (the scripts run from bench/)
 import pysnmp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -335,17 +336,8 @@ def write_results(args, summary, startup, loads):
         "configured up front.",
         "",
     ]
-    path = ROOT / "bench" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    start = text.find(SECTION)
-    block = "\n".join(lines)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + block
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + block + ("\n" + text[end + 1 :] if end != -1 else "")
-    path.write_text(text)
-    print(f"updated {path}")
+    bench_results.write_section(SECTION, "\n".join(lines))
+    print(f"updated {bench_results.RESULTS}")
 
 
 if __name__ == "__main__":

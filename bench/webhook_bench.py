@@ -26,6 +26,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+import bench_results  # bench/bench_results.py (the scripts run from bench/)
 import requests
 from standardwebhooks.webhooks import Webhook
 
@@ -82,14 +83,21 @@ def start_server():
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             if requests.get(f"http://127.0.0.1:{PORT}/web/health", timeout=2).ok:
                 return proc
         except requests.RequestException:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.5)
+    exited = proc.poll()
     proc.kill()
-    raise RuntimeError("Odoo did not start")
+    proc.wait()
+    raise RuntimeError(
+        f"Odoo exited with code {exited}"
+        if exited is not None
+        else "Odoo did not start"
+    )
 
 
 def signed_request(session, wh, n, run):
@@ -229,16 +237,9 @@ def main():
     text = "\n".join(lines)
     print(text)
     if args.write:
-        path = ROOT / "bench" / "RESULTS.md"
-        current = path.read_text() if path.exists() else "# Benchmarks\n\n"
-        if SECTION in current:
-            head, _sep, tail = current.partition(SECTION)
-            rest = tail.split("\n## ", 1)
-            tail = ("\n## " + rest[1]) if len(rest) > 1 else ""
-            current = head + text + tail
-        else:
-            current = current.rstrip() + "\n\n" + text
-        path.write_text(current)
+        # the whole heading line: "## tc_integrations" also starts the heading of
+        # the reconciliation section
+        bench_results.write_section(SECTION, text)
     if count != distinct or distinct != args.events:
         sys.exit("exactly-once check failed")
 
