@@ -33,7 +33,7 @@ def _out(text=""):
 
 
 def _progress_line(run, started, rows_before):
-    stat = run.stat_ids.filtered(lambda s: s.state != "done")[:1]
+    stat = run._tc_current_stat()
     done = int(BAR * run.progress / 100)
     rows = sum(run.stat_ids.mapped("rows"))
     elapsed = max(time.monotonic() - started, 0.001)
@@ -74,6 +74,8 @@ class LegacyImport(Command):
         )
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
         args, odoo_args = parser.parse_known_args(cmdargs)
+        if args.batch_size < 1:
+            parser.error(f"--batch-size must be 1 or more (got {args.batch_size})")
         config.parse_config(odoo_args)
         dbname = config["db_name"]
         if not dbname or "," in dbname:

@@ -15,7 +15,7 @@ from odoo.tools import SQL
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..services.legacy_import import LegacyImporter
-from ..tools.legacy_format import ENTITIES, FILE_NAMES
+from ..tools.legacy_format import ENTITIES, FILE_NAMES, file_fingerprint
 
 _logger = logging.getLogger(__name__)
 
@@ -89,6 +89,14 @@ class TcLegacyImportRun(models.Model):
     report_file = fields.Binary("Rejected rows (CSV)", attachment=True, readonly=True)
     report_filename = fields.Char(readonly=True)
     last_error = fields.Text(readonly=True)
+
+    _sql_constraints = [
+        (
+            "batch_size_positive",
+            "CHECK(batch_size > 0)",
+            "The batch size must be positive.",
+        ),
+    ]
 
     @api.depends("bytes_done", "bytes_total", "state")
     def _compute_progress(self):
@@ -183,7 +191,7 @@ class TcLegacyImportRun(models.Model):
             if handle is None:
                 continue
             with handle:
-                fingerprint = importer.fingerprint(handle)
+                fingerprint = file_fingerprint(handle)
             size = int(fingerprint.split(":")[0])
             total += size
             vals_list.append(
@@ -202,6 +210,11 @@ class TcLegacyImportRun(models.Model):
     # ------------------------------------------------------------------------------
     # running
     # ------------------------------------------------------------------------------
+    def _tc_current_stat(self):
+        """The file being worked on: the first one not done (empty at the end)."""
+        self.ensure_one()
+        return self.stat_ids.filtered(lambda s: s.state != "done")[:1]
+
     def _tc_step(self):
         """Process one batch; True while there is more to do. The caller commits
         (the command line after each batch, a queue job at its end)."""
@@ -254,7 +267,7 @@ class TcLegacyImportRun(models.Model):
 
     def _tc_position(self):
         """Where the run stands: the expected state of a job's first batch."""
-        stat = self.stat_ids.filtered(lambda s: s.state != "done")[:1]
+        stat = self._tc_current_stat()
         return (
             f"{stat.entity}:{stat.phase}:{stat.offset}:{stat.deferred_round}"
             if stat

@@ -25,8 +25,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, html_sanitize, mute_logger, plaintext2html
 
 from ..tools.legacy_format import (
-    CLOSED_STATUSES,
-    ENTITIES,
+    ADDRESS_COLUMNS,
     FILE_NAMES,
     TICKET_STATUSES,
     CsvReader,
@@ -95,9 +94,6 @@ class LegacyImporter:
             return open(attachment._full_path(attachment.store_fname), "rb")  # noqa: SIM115
         return io.BytesIO(attachment.raw or b"")
 
-    def fingerprint(self, handle):
-        return file_fingerprint(handle)
-
     # ------------------------------------------------------------------------------
     # the step
     # ------------------------------------------------------------------------------
@@ -112,7 +108,7 @@ class LegacyImporter:
                     "last_error": False,
                 }
             )
-        stat = run.stat_ids.filtered(lambda s: s.state != "done")[:1]
+        stat = run._tc_current_stat()
         if not stat:
             self._finish_run()
             return False
@@ -295,6 +291,16 @@ class LegacyImporter:
             return dict(self.cr.fetchall())
         return {row[0]: row[1:] for row in self.cr.fetchall()}
 
+    def _customer_ids(self, refs):
+        """Legacy customer id → partner id."""
+        return self._lookup("res_partner", refs, kind="customer")
+
+    def _location_ids(self, refs):
+        """Legacy location id → (partner id, customer partner id)."""
+        return self._lookup(
+            "res_partner", refs, columns="id, parent_id", kind="location"
+        )
+
     def _users(self, keys):
         """Login or e-mail (lower case) → (user id, partner id) of internal users."""
         keys = list({k for k in keys if k})
@@ -411,12 +417,11 @@ class LegacyImporter:
         the record's alone: Odoo gives a customer without address the one of
         its first service location, and a second run must not undo that."""
         data = item.data
-        if not any(
-            data[f] for f in ("street", "street2", "zip", "city", "country_code")
-        ):
+        if not any(data[f] for f in ADDRESS_COLUMNS):
             return None
-        for fname in ("street", "street2", "zip", "city"):
-            vals[fname] = data[fname]
+        for fname in ADDRESS_COLUMNS:
+            if fname != "country_code":
+                vals[fname] = data[fname]
         code = data["country_code"]
         country = self._country(code) if code else False
         if code and not country:
@@ -453,9 +458,7 @@ class LegacyImporter:
 
     def _import_locations(self, items):
         Partner = self.env["res.partner"]
-        customers = self._lookup(
-            "res_partner", [i.data["customer_id"] for i in items], kind="customer"
-        )
+        customers = self._customer_ids([i.data["customer_id"] for i in items])
         existing = self._lookup(
             "res_partner", [i.legacy_id for i in items], kind="location"
         )
@@ -494,12 +497,7 @@ class LegacyImporter:
     # ------------------------------------------------------------------------------
     def _import_equipment(self, items):
         Equipment = self.env["tc.equipment"]
-        locations = self._lookup(
-            "res_partner",
-            [i.data["location_id"] for i in items],
-            columns="id, parent_id",
-            kind="location",
-        )
+        locations = self._location_ids([i.data["location_id"] for i in items])
         existing = self._lookup("tc_equipment", [i.legacy_id for i in items])
         # serial / MAC already taken by another device: one query for the batch
         self.cr.execute(
@@ -610,15 +608,8 @@ class LegacyImporter:
     # ------------------------------------------------------------------------------
     def _import_subscriptions(self, items):
         Subscription = self.env["tc.legacy.subscription"]
-        customers = self._lookup(
-            "res_partner", [i.data["customer_id"] for i in items], kind="customer"
-        )
-        locations = self._lookup(
-            "res_partner",
-            [i.data["location_id"] for i in items],
-            columns="id, parent_id",
-            kind="location",
-        )
+        customers = self._customer_ids([i.data["customer_id"] for i in items])
+        locations = self._location_ids([i.data["location_id"] for i in items])
         existing = self._lookup("tc_legacy_subscription", [i.legacy_id for i in items])
         ready = []
         for item in items:
@@ -687,15 +678,8 @@ class LegacyImporter:
         stages, kinds = self._ticket_refs()
         Ticket = self.env["helpdesk.ticket"]
         data_of = [i.data for i in items]
-        customers = self._lookup(
-            "res_partner", [d["customer_id"] for d in data_of], kind="customer"
-        )
-        locations = self._lookup(
-            "res_partner",
-            [d["location_id"] for d in data_of],
-            columns="id, parent_id",
-            kind="location",
-        )
+        customers = self._customer_ids([d["customer_id"] for d in data_of])
+        locations = self._location_ids([d["location_id"] for d in data_of])
         subscriptions = self._lookup(
             "tc_legacy_subscription",
             [d["subscription_id"] for d in data_of],
@@ -788,8 +772,15 @@ class LegacyImporter:
         if not pending:
             return
         if final:
+            reasons = self._parent_reasons(
+                {i.data["parent_id"] for i in pending},
+                # rejected in this batch: before, and these (a parent that is
+                # itself waiting for a parent that never came)
+                [(line, lid) for line, lid, _r in self.rejects]
+                + [(i.line, i.legacy_id) for i in pending],
+            )
             for item in pending:
-                self._reject(item, self._parent_reason(item.data["parent_id"]))
+                self._reject(item, reasons[item.data["parent_id"]])
             return
         self.env["tc.legacy.import.deferred"].create(
             [
@@ -804,20 +795,42 @@ class LegacyImporter:
             ]
         )
 
-    def _parent_reason(self, parent):
+    def _parent_reasons(self, parents, batch_rejects):
+        """Parent legacy id → why the children of a parent that never came are
+        rejected: the parent's rejected row (its first line) or an unknown
+        parent. One query for all the parents. A parent is rejected when it was
+        in an earlier batch, is in ``batch_rejects`` ((line, legacy id) of this
+        batch) or still waits in the deferred table (in the final rounds every
+        waiting row is rejected): the reasons do not depend on the batch size."""
+        parents = sorted(parents)
         self.cr.execute(
-            "SELECT line FROM tc_legacy_import_reject "
-            "WHERE run_id = %s AND entity = 'tickets' AND legacy_id = %s LIMIT 1",
-            (self.run.id, parent),
+            """
+            SELECT DISTINCT ON (legacy_id) legacy_id, line
+              FROM (SELECT legacy_id, line FROM tc_legacy_import_reject
+                     WHERE run_id = %(run)s AND entity = 'tickets'
+                       AND legacy_id = ANY(%(parents)s)
+                    UNION ALL
+                    SELECT legacy_id, line FROM tc_legacy_import_deferred
+                     WHERE run_id = %(run)s AND legacy_id = ANY(%(parents)s)) r
+             ORDER BY legacy_id, line
+            """,
+            {"run": self.run.id, "parents": parents},
         )
-        row = self.cr.fetchone()
-        if row:
-            return Reason(
+        lines = dict(self.cr.fetchall())
+        wanted = set(parents)
+        for line, legacy_id in batch_rejects:
+            if legacy_id in wanted and line < lines.get(legacy_id, line + 1):
+                lines[legacy_id] = line
+        return {
+            parent: Reason(
                 _lt("parent ticket '%(ref)s' was rejected (line %(line)s)"),
                 ref=parent,
-                line=row[0],
+                line=lines[parent],
             )
-        return Reason(_lt("unknown parent ticket '%(ref)s'"), ref=parent)
+            if parent in lines
+            else Reason(_lt("unknown parent ticket '%(ref)s'"), ref=parent)
+            for parent in parents
+        }
 
     def _pin_ticket_dates(self, items, ids):
         """Original dates: the ORM sets creation, assignment, stage and closing
@@ -924,12 +937,11 @@ class LegacyImporter:
             columns="id, partner_id",
         )
         authors = self._users([i.data["author"] for i in items])
-        self.cr.execute(
-            "SELECT tc_legacy_id, id, res_id, date, author_id, is_internal, "
-            "subtype_id, body FROM mail_message WHERE tc_legacy_id = ANY(%s)",
-            ([i.legacy_id for i in items],),
+        existing = self._lookup(
+            "mail_message",
+            [i.legacy_id for i in items],
+            columns="id, res_id, date, author_id, is_internal, subtype_id, body",
         )
-        existing = {row[0]: row[1:] for row in self.cr.fetchall()}
         now = fields.Datetime.now()
         uid = self.env.uid
         inserts, updates = [], []
@@ -1084,4 +1096,4 @@ def sanitize_body(body):
     return str(html_sanitize(text, sanitize_style=True) or "")
 
 
-__all__ = ["ENTITIES", "CLOSED_STATUSES", "LegacyImporter", "sanitize_body"]
+__all__ = ["LegacyImporter", "sanitize_body"]

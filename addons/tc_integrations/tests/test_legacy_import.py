@@ -1,14 +1,27 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
+import contextlib
+import io
 import os
 import shutil
 import tempfile
 from datetime import datetime
 
-from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from psycopg2 import IntegrityError
 
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from ..cli.legacy_import import LegacyImport
+from ..tools.legacy_format import (
+    EQUIPMENT_KINDS,
+    EQUIPMENT_STATES,
+    TICKET_KINDS,
+    TICKET_STATUSES,
+    TIERS,
+)
 from .common import trap_jobs
 
 CUSTOMERS = """legacy_id,name,is_company,email,tier
@@ -378,7 +391,7 @@ class TestLegacyImport(TransactionCase):
         run = self.env["tc.legacy.import.run"]._tc_create_for_folder(folder, 2)
         run._tc_step()
         write_files(folder, {"customers.csv": CUSTOMERS + "C9,New,0,,\n"})
-        with self.assertRaisesRegex(Exception, "changed since the run started"):
+        with self.assertRaisesRegex(UserError, "changed since the run started"):
             run._tc_step()
 
     def test_portal_users_see_their_own_company_only(self):
@@ -450,10 +463,85 @@ class TestLegacyImport(TransactionCase):
         agent = new_test_user(self.env, "legacy.agent", groups="tc_care.group_agent")
         with self.assertRaises(AccessError):
             self.env["tc.legacy.import.wizard"].with_user(agent).create({})
-        run = self._run()
+        run = self.env["tc.legacy.import.run"].create(
+            {"name": "Import", "source": "upload"}
+        )
         with self.assertRaises(AccessError):
             run.with_user(agent).read(["name"])
         with self.assertRaises(AccessError):
             self.env["tc.legacy.import.run"].with_user(agent).create(
                 {"name": "x", "source": "upload"}
             )
+
+    def test_parent_that_never_came_same_reason_at_any_batch_size(self):
+        # A1 waits for B1, which waits for X404 (never in the file): B1 is
+        # rejected, and A1 for B1's line, whichever batch each lands in
+        folder = tempfile.mkdtemp(prefix="tc_legacy_test_")
+        self.addCleanup(shutil.rmtree, folder, True)
+        write_files(
+            folder,
+            {
+                "customers.csv": CUSTOMERS,
+                "tickets.csv": "legacy_id,subject,customer_id,status,created_at,"
+                "parent_id\n"
+                "A1,Grandchild,C1,done,2021-03-01 10:00:00,B1\n"
+                "B1,Child,C1,done,2021-03-01 10:00:00,X404\n"
+                "A2,Sibling,C1,done,2021-03-01 10:00:00,B1\n",
+            },
+        )
+        expected = {
+            ("tickets.csv", 2, "A1", "parent ticket 'B1' was rejected (line 3)"),
+            ("tickets.csv", 3, "B1", "unknown parent ticket 'X404'"),
+            ("tickets.csv", 4, "A2", "parent ticket 'B1' was rejected (line 3)"),
+        }
+        for batch_size in (1, 2, 10):
+            with self.subTest(batch_size=batch_size):
+                run = self._run(folder, batch_size=batch_size)
+                rejects = {r for r in self._rejects(run) if r[0] == "tickets.csv"}
+                self.assertEqual(rejects, expected)
+                self.assertEqual(self._stats(run)["tickets"], (0, 0, 0, 3))
+
+    def test_batch_size_must_be_positive(self):
+        Run = self.env["tc.legacy.import.run"]
+        for batch_size in (0, -1):
+            with (
+                self.subTest(batch_size=batch_size),
+                self.assertRaises(IntegrityError),
+                mute_logger("odoo.sql_db"),
+                self.env.cr.savepoint(),
+            ):
+                Run.create({"name": "x", "source": "upload", "batch_size": batch_size})
+        self.assertEqual(
+            Run.create({"name": "x", "source": "upload", "batch_size": 1}).batch_size,
+            1,
+        )
+        # the command line refuses it before touching the database
+        with (
+            self.assertRaises(SystemExit) as caught,
+            contextlib.redirect_stderr(io.StringIO()) as stderr,
+        ):
+            LegacyImport().run(["--dir", self.folder, "--batch-size", "0"])
+        self.assertEqual(caught.exception.code, 2)
+        self.assertIn("--batch-size must be 1 or more (got 0)", stderr.getvalue())
+
+    def test_format_choices_match_the_models(self):
+        def keys(model, fname):
+            return set(self.env[model]._fields[fname].get_values(self.env))
+
+        self.assertEqual(set(TIERS), keys("res.partner", "tc_tier"))
+        self.assertEqual(set(EQUIPMENT_KINDS), keys("tc.equipment", "kind"))
+        self.assertEqual(set(EQUIPMENT_STATES), keys("tc.equipment", "state"))
+        kinds = self.env["ir.model.data"].search(
+            [
+                ("module", "=", "tc_care"),
+                ("model", "=", "helpdesk.ticket.type"),
+                ("name", "=like", "type\\_%"),
+            ]
+        )
+        self.assertEqual(set(TICKET_KINDS), {d.name[5:] for d in kinds})
+        for kind in TICKET_KINDS:
+            self.assertEqual(
+                self.env.ref(f"tc_care.type_{kind}")._name, "helpdesk.ticket.type"
+            )
+        for xmlid in TICKET_STATUSES.values():
+            self.assertEqual(self.env.ref(xmlid)._name, "helpdesk.ticket.stage")

@@ -145,6 +145,8 @@ COLUMNS = {
     ),
 }
 
+# the address columns of customers and locations
+ADDRESS_COLUMNS = ("street", "street2", "zip", "city", "country_code")
 TIERS = ("standard", "business", "vip")
 EQUIPMENT_KINDS = ("ont", "router", "stb", "olt", "other")
 EQUIPMENT_STATES = ("in_stock", "installed", "faulty", "returned")
@@ -324,8 +326,15 @@ def _require(row, column):
 
 
 def _ref(row, column):
-    """An optional legacy id reference."""
+    """An optional value (a legacy id reference, a text): False when empty."""
     return _text(row, column) or False
+
+
+def _address(row):
+    """The address columns; the country code in upper case."""
+    vals = {column: _ref(row, column) for column in ADDRESS_COLUMNS}
+    vals["country_code"] = _text(row, "country_code").upper() or False
+    return vals
 
 
 # --------------------------------------------------------------------------------
@@ -336,15 +345,11 @@ def _customers(row):
     return {
         "name": _require(row, "name"),
         "is_company": parse_bool(row.get("is_company") or "", "is_company"),
-        "email": _text(row, "email") or False,
-        "phone": _text(row, "phone") or False,
-        "mobile": _text(row, "mobile") or False,
-        "street": _text(row, "street") or False,
-        "street2": _text(row, "street2") or False,
-        "zip": _text(row, "zip") or False,
-        "city": _text(row, "city") or False,
-        "country_code": _text(row, "country_code").upper() or False,
-        "vat": _text(row, "vat") or False,
+        "email": _ref(row, "email"),
+        "phone": _ref(row, "phone"),
+        "mobile": _ref(row, "mobile"),
+        **_address(row),
+        "vat": _ref(row, "vat"),
         "tier": parse_choice(row.get("tier") or "standard", "tier", TIERS),
     }
 
@@ -352,15 +357,11 @@ def _customers(row):
 def _locations(row):
     vals = {
         "customer_id": _require(row, "customer_id"),
-        "name": _text(row, "name") or False,
-        "street": _text(row, "street") or False,
-        "street2": _text(row, "street2") or False,
-        "zip": _text(row, "zip") or False,
-        "city": _text(row, "city") or False,
-        "country_code": _text(row, "country_code").upper() or False,
-        "access_notes": _text(row, "access_notes") or False,
-        "olt_ref": _text(row, "olt_ref") or False,
-        "pon_port": _text(row, "pon_port") or False,
+        "name": _ref(row, "name"),
+        **_address(row),
+        "access_notes": _ref(row, "access_notes"),
+        "olt_ref": _ref(row, "olt_ref"),
+        "pon_port": _ref(row, "pon_port"),
         "latitude": 0.0,
         "longitude": 0.0,
     }
@@ -377,7 +378,7 @@ def _equipment(row):
     vals = {
         "kind": parse_choice(_require(row, "kind"), "kind", EQUIPMENT_KINDS),
         "vendor": _require(row, "vendor"),
-        "model": _text(row, "model") or False,
+        "model": _ref(row, "model"),
         "serial": normalize_serial(_require(row, "serial")),
         "mac": parse_mac(_text(row, "mac")) if _text(row, "mac") else False,
         "location_id": location,
@@ -385,7 +386,7 @@ def _equipment(row):
         "install_date": parse_date(_text(row, "install_date"), "install_date")
         if _text(row, "install_date")
         else False,
-        "firmware": _text(row, "firmware") or False,
+        "firmware": _ref(row, "firmware"),
         "ip_address": parse_ip(_text(row, "ip_address"))
         if _text(row, "ip_address")
         else False,
@@ -400,8 +401,8 @@ def _subscriptions(row):
         "customer_id": _require(row, "customer_id"),
         "location_id": _ref(row, "location_id"),
         "reference": _require(row, "reference"),
-        "product": _text(row, "product") or False,
-        "state": _text(row, "state") or False,
+        "product": _ref(row, "product"),
+        "state": _ref(row, "state"),
         "start_date": parse_date(_text(row, "start_date"), "start_date")
         if _text(row, "start_date")
         else False,
@@ -442,7 +443,7 @@ def _tickets(row):
         )
     kind = _text(row, "kind")
     return {
-        "number": _text(row, "number") or False,
+        "number": _ref(row, "number"),
         "subject": _require(row, "subject"),
         "description": row.get("description") or False,
         "customer_id": _require(row, "customer_id"),
@@ -549,8 +550,7 @@ class CsvReader:
     def __init__(self, fileobj, entity, offset=0, line=None):
         self.fileobj = fileobj
         self.entity = entity
-        self.required, optional = COLUMNS[entity]
-        self.known = set(self.required) | set(optional)
+        self.required = COLUMNS[entity][0]
         fileobj.seek(0)
         self._physical = 0  # physical lines consumed
         self.offset = 0
@@ -650,14 +650,3 @@ class CsvReader:
                 continue
             rows.append(Row(start, data=dict(zip(self.header, fields, strict=True))))
         return rows
-
-
-def write_csv(fileobj, entity, rows):
-    """Write ``rows`` (dicts) with the entity's columns (text file object)."""
-    required, optional = COLUMNS[entity]
-    writer = csv.DictWriter(
-        fileobj, fieldnames=[*required, *optional], lineterminator="\n"
-    )
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row)
