@@ -57,7 +57,6 @@ class HelpdeskTicket(models.Model):
         tracking=True,
     )
     tc_dispute_closed_at = fields.Datetime("Dispute closed at", readonly=True)
-    tc_evidence_count = fields.Integer("Evidence", compute="_compute_tc_evidence_count")
     # -- reconciliation ----------------------------------------------------------------
     tc_mismatch_ids = fields.One2many(
         "tc.reconciliation.mismatch",
@@ -65,17 +64,6 @@ class HelpdeskTicket(models.Model):
         "Reconciliation mismatches",
         groups="tc_care.group_agent,tc_orders.group_approver",
     )
-
-    def _compute_tc_evidence_count(self):
-        counts = dict(
-            self.env["ir.attachment"]._read_group(
-                [("res_model", "=", self._name), ("res_id", "in", self.ids)],
-                ["res_id"],
-                ["__count"],
-            )
-        )
-        for ticket in self:
-            ticket.tc_evidence_count = counts.get(ticket.id, 0)
 
     def action_tc_view_evidence(self):
         self.ensure_one()

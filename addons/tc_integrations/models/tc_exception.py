@@ -77,6 +77,7 @@ class TcException(models.Model):
             "location_id",
             "last_polled_at",
         ],
+        "res.partner": ["parent_id"],
     }
 
     kind = fields.Selection(KINDS, readonly=True)
@@ -227,8 +228,9 @@ class TcException(models.Model):
 
     def _tc_cases(self):
         """The case of each row, opened for rows that have none yet (a device
-        without case gets a technical-fault case; an event or command without case
-        an exception case). Returns the cases, in the current user's rights."""
+        without case gets a technical-fault case, its location's open one if any;
+        an event or command without case an exception case). Returns the cases, in
+        the current user's rights."""
         Ticket = self.env["helpdesk.ticket"]
         cases = Ticket
         handler = self.env["tc.event.handler"]
@@ -238,20 +240,14 @@ class TcException(models.Model):
                 continue
             if row.kind == "degraded_device":
                 device = self.env["tc.equipment"].browse(row.res_id)
-                case = Ticket.create(
-                    {
-                        "name": self.env._(
-                            "%(eq)s is %(health)s", eq=device.name, health=row.status
-                        ),
-                        "description": "<p>%s</p>" % (row.reason or row.status),
-                        "type_id": handler._kind("technical_fault").id,
-                        "partner_id": row.partner_id.id,
-                        "tc_location_id": device.location_id.id,
-                        "tc_equipment_id": device.id,
-                    }
+                # the fault cases' own rule (tc_network): the open case of the
+                # device or of its location is reused, never a duplicate
+                case = Ticket.browse(
+                    device._tc_open_fault_cases([(device, row.status, row.reason)]).id
                 )
+                # opened or reused: the line says where it was taken up
                 case._tc_timeline(
-                    "diagnostic", self.env._("Case opened from the exception queue")
+                    "diagnostic", self.env._("Taken up from the exception queue")
                 )
             else:
                 record = self.env[row.res_model].sudo().browse(row.res_id)

@@ -3,6 +3,8 @@
 from odoo import fields, models
 from odoo.tools import float_repr
 
+from ..tools.reconciliation import REFS
+
 MISMATCH_TYPES = [
     ("payment_without_invoice", "Payment without invoice"),
     ("invoice_without_payment", "Invoice without payment"),
@@ -96,17 +98,7 @@ class TcReconciliationMismatch(models.Model):
             "mismatch_id": self.mismatch_id,
             "type": self.type_code or self.mismatch_type,
             "state": self.state,
-            "refs": {
-                key: self[field] or None
-                for key, field in (
-                    ("customer_id", "customer_ref"),
-                    ("order_id", "order_ref"),
-                    ("subscription_id", "subscription_ref"),
-                    ("invoice_id", "invoice_ref"),
-                    ("payment_id", "payment_ref"),
-                    ("provisioning_job_id", "provisioning_job_ref"),
-                )
-            },
+            "refs": {key: self[field] or None for key, field in REFS.items()},
             "expected": self._tc_money(self.expected_amount, self.expected_currency_id),
             "actual": self._tc_money(self.actual_amount, self.actual_currency_id),
             "detected_at": self.detected_at

@@ -928,7 +928,7 @@ class TcReconciliationRun(models.Model):
                 self.write({"resolution_done": True})
             return
         Mismatch = self.env["tc.reconciliation.mismatch"].sudo()
-        closed_stage = self.env["tc.event.handler"]._closed_stage()
+        handler = self.env["tc.event.handler"]
         domain = [
             ("state", "=", "open"),
             ("last_seen_date", "<", self.report_date),
@@ -949,9 +949,7 @@ class TcReconciliationRun(models.Model):
                     [("ticket_id", "in", tickets.ids), ("state", "=", "open")]
                 ).ticket_id
                 to_close = tickets.filtered(
-                    lambda t, still_open=still_open: (
-                        t not in still_open and not t.stage_id.closed
-                    )
+                    lambda t, still_open=still_open: t not in still_open
                 )
                 bodies, timeline = {}, []
                 by_ticket = defaultdict(list)
@@ -970,10 +968,7 @@ class TcReconciliationRun(models.Model):
                             ticket_id, members[0].id, text, progress=True
                         )
                     )
-                if to_close:
-                    to_close.with_context(mail_notrack=True).write(
-                        {"stage_id": closed_stage.id, "tc_waiting_for": False}
-                    )
+                handler._close(to_close.with_context(mail_notrack=True))
                 if bodies:
                     tickets.filtered(lambda t, b=bodies: t.id in b)._message_log_batch(
                         bodies=bodies, author_id=self.env.ref("base.partner_root").id

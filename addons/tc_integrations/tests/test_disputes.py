@@ -87,7 +87,7 @@ class TestDisputes(IngestMixin, TcOrdersCase):
         self.assertEqual(
             sorted(attachments.mapped("name")), ["delivery-note.txt", "receipt.pdf"]
         )
-        self.assertEqual(case.tc_evidence_count, 2)
+        self.assertEqual(case.message_attachment_count, 2)
         self.assertEqual(
             attachments.filtered(lambda a: a.name == "receipt.pdf").raw,
             b"%PDF-1.4 receipt",
@@ -152,11 +152,9 @@ class TestDisputes(IngestMixin, TcOrdersCase):
         self.assertEqual(line.state, "expired")
 
     def test_dispute_closed_first_waits_and_bad_outcome_fails_clearly(self):
-        with trap_jobs() as trap:
-            stored, _created = self.env["tc.event"]._tc_ingest(
-                event("evt_d3c", "DisputeClosed", dispute_id="DP-3", outcome="accepted")
-            )
-            trap.perform_enqueued_jobs()
+        stored = self._run(
+            event("evt_d3c", "DisputeClosed", dispute_id="DP-3", outcome="accepted")
+        )
         self.assertEqual(stored.state, "deferred")
         self.assertIn("DP-3 is not known yet", stored.state_reason)
         self._run(disputed("evt_d3", dispute="DP-3"))
@@ -164,11 +162,9 @@ class TestDisputes(IngestMixin, TcOrdersCase):
             stored._tc_job_process()
         self.assertEqual(stored.state, "done")
         self.assertEqual(self._case("DP-3").tc_dispute_outcome, "accepted")
-        with trap_jobs() as trap:
-            bad, _created = self.env["tc.event"]._tc_ingest(
-                event("evt_d3x", "DisputeClosed", dispute_id="DP-3", outcome="maybe")
-            )
-            trap.perform_enqueued_jobs()
+        bad = self._run(
+            event("evt_d3x", "DisputeClosed", dispute_id="DP-3", outcome="maybe")
+        )
         self.assertEqual(bad.state, "retry")
         self.assertIn("outcome must be one of won, lost, accepted", bad.last_error)
 

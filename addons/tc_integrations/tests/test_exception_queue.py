@@ -12,8 +12,8 @@ class TestExceptionQueue(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context))
-        env = cls.env
+        # pylint: disable=unsubscriptable-object
+        env = cls.env  # (pylint infers BaseCase.env = None)
         cls.supervisor = new_test_user(
             env, "xq_sup", groups="tc_care.group_supervisor", email="sup@example.com"
         )
@@ -196,6 +196,66 @@ class TestExceptionQueue(TransactionCase):
             self.env["tc.exception.assign"].with_user(self.agent).create(
                 {"user_id": self.agent.id}
             )
+
+    def test_degraded_device_reuses_its_locations_open_fault_case(self):
+        env = self.env
+        customer = env["res.partner"].create({"name": "XQ customer 2"})
+        location = env["res.partner"].create(
+            {"name": "XQ flat", "type": "service_location", "parent_id": customer.id}
+        )
+        fault = env.ref("tc_care.type_technical_fault")
+        location_case = env["helpdesk.ticket"].create(
+            {
+                "name": "XQ no internet at the flat",
+                "description": "XQ no internet at the flat",
+                "type_id": fault.id,
+                "team_id": self.team.id,
+                "tc_location_id": location.id,
+            }
+        )
+        device = env["tc.equipment"].create(
+            {
+                "kind": "ont",
+                "vendor": "XQ",
+                "serial": "XQ0003",
+                "state": "installed",
+                "health": "offline",
+                "health_reason": "no light",
+                "location_id": location.id,
+            }
+        )
+        row = (
+            env["tc.exception"]
+            .with_user(self.supervisor)
+            .search([("res_model", "=", "tc.equipment"), ("res_id", "=", device.id)])
+        )
+        self.assertEqual(row.kind, "degraded_device")
+        cases = row._tc_cases()
+        # the location's open technical-fault case, no second case
+        self.assertEqual(cases, location_case)
+        self.assertEqual(cases.env.uid, self.supervisor.id)  # the user's rights
+        self.assertEqual(location_case.tc_equipment_id, device)
+        self.assertEqual(
+            env["helpdesk.ticket"].search_count(
+                [
+                    "|",
+                    ("tc_location_id", "=", location.id),
+                    ("tc_equipment_id", "=", device.id),
+                ]
+            ),
+            1,
+        )
+        self.assertTrue(
+            location_case.tc_timeline_ids.filtered(
+                lambda t: "exception queue" in t.name
+            )
+        )
+        # the device has its case now: it leaves the queue
+        self.assertFalse(
+            env["tc.exception"].search(
+                [("res_model", "=", "tc.equipment"), ("res_id", "=", device.id)]
+            )
+        )
 
     def test_agents_see_their_teams_cases_and_devices_only(self):
         kinds = set(self._rows(self.agent).mapped("kind"))

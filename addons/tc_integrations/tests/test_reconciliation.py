@@ -38,8 +38,8 @@ class ReconciliationCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context))
-        env = cls.env
+        # pylint: disable=unsubscriptable-object
+        env = cls.env  # (pylint infers BaseCase.env = None)
         cls.Run = env["tc.reconciliation.run"]
         cls.Mismatch = env["tc.reconciliation.mismatch"]
         cls.billing = env["helpdesk.ticket.team"].create({"name": "Billing (test)"})
