@@ -182,6 +182,14 @@ class TestLegacyImport(TransactionCase):
         write_files(cls.folder, cls.files)
 
     # -- helpers -----------------------------------------------------------------------
+    def _folder(self, files):
+        """A temporary folder holding ``files`` (name -> content), removed after
+        the test."""
+        folder = tempfile.mkdtemp(prefix="tc_legacy_test_")
+        self.addCleanup(shutil.rmtree, folder, True)
+        write_files(folder, files)
+        return folder
+
     def _run(self, folder=None, batch_size=3, max_steps=500):
         run = self.env["tc.legacy.import.run"]._tc_create_for_folder(
             folder or self.folder, batch_size=batch_size
@@ -317,10 +325,7 @@ class TestLegacyImport(TransactionCase):
 
     def test_changed_row_updates(self):
         self._run()
-        folder = tempfile.mkdtemp(prefix="tc_legacy_test_")
-        self.addCleanup(shutil.rmtree, folder, True)
-        write_files(
-            folder,
+        folder = self._folder(
             {
                 "customers.csv": CUSTOMERS.replace("Bob Stone", "Robert Stone"),
                 "tickets.csv": TICKETS.replace("T2,Follow-up", "T2,Follow-up call"),
@@ -367,10 +372,7 @@ class TestLegacyImport(TransactionCase):
         self.assertEqual((self._stats(run), self._rejects(run)), expected[1:])
 
     def test_missing_column_rejects_the_file_only(self):
-        folder = tempfile.mkdtemp(prefix="tc_legacy_test_")
-        self.addCleanup(shutil.rmtree, folder, True)
-        write_files(
-            folder,
+        folder = self._folder(
             {
                 "customers.csv": CUSTOMERS,
                 "equipment.csv": "legacy_id,kind,vendor,mac\nE1,ont,Huawei,\n",
@@ -385,9 +387,7 @@ class TestLegacyImport(TransactionCase):
         self.assertFalse(self.env["tc.equipment"].search([("tc_legacy_id", "=", "E1")]))
 
     def test_changed_file_cannot_resume(self):
-        folder = tempfile.mkdtemp(prefix="tc_legacy_test_")
-        self.addCleanup(shutil.rmtree, folder, True)
-        write_files(folder, {"customers.csv": CUSTOMERS})
+        folder = self._folder({"customers.csv": CUSTOMERS})
         run = self.env["tc.legacy.import.run"]._tc_create_for_folder(folder, 2)
         run._tc_step()
         write_files(folder, {"customers.csv": CUSTOMERS + "C9,New,0,,\n"})
@@ -476,10 +476,7 @@ class TestLegacyImport(TransactionCase):
     def test_parent_that_never_came_same_reason_at_any_batch_size(self):
         # A1 waits for B1, which waits for X404 (never in the file): B1 is
         # rejected, and A1 for B1's line, whichever batch each lands in
-        folder = tempfile.mkdtemp(prefix="tc_legacy_test_")
-        self.addCleanup(shutil.rmtree, folder, True)
-        write_files(
-            folder,
+        folder = self._folder(
             {
                 "customers.csv": CUSTOMERS,
                 "tickets.csv": "legacy_id,subject,customer_id,status,created_at,"
