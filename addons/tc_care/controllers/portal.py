@@ -104,8 +104,9 @@ class TcCareCustomerPortal(CustomerPortalHelpdesk):
         """Open outage incidents covering one of the user's service locations.
 
         Incidents are other people's tickets: they are read with sudo, and only
-        their name and customer notice (plus the user's own affected locations)
-        leave this method, as plain values, never as records."""
+        their customer notice and start (plus the user's own affected locations)
+        leave this method, as plain values, never as records. The incident's name,
+        OLT and PON port are internal and never shown."""
         locations = _tc_own_locations()
         if not locations:
             return []
@@ -122,7 +123,7 @@ class TcCareCustomerPortal(CustomerPortalHelpdesk):
             if affected:
                 notices.append(
                     {
-                        "name": incident.name,
+                        "since": incident.create_date,
                         "notice": incident.tc_customer_notice or default_notice,
                         "locations": [_tc_location_label(loc) for loc in affected],
                     }

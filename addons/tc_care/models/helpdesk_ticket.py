@@ -9,7 +9,7 @@ from markupsafe import Markup
 from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import clean_context
 from odoo.tools.safe_eval import safe_eval
 
@@ -17,6 +17,7 @@ from odoo.addons.helpdesk_ticket_partner_response.models.helpdesk_ticket import 
     HelpdeskTicket as PartnerResponseTicket,
 )
 
+from ..tools import trust
 from ..tools.bulk import insert_rows
 from .helpdesk_ticket_sla import (
     LEVEL_AT_RISK,
@@ -37,6 +38,20 @@ REF_FIELDS = (
 )
 # ticket fields whose change can change which SLAs apply
 SLA_MATCH_FIELDS = {"priority", "type_id", "team_id", "category_id", "tag_ids"}
+# fields only TC Ops' own code writes (as superuser): a person's write, by any path
+# and with any context, is refused (docs/security.md)
+SYSTEM_FIELDS = {
+    "tc_first_response_at",
+    "tc_last_progress_at",
+    "tc_is_stuck",
+    "tc_stuck_reason",
+    "tc_stuck_since",
+    "tc_sla_status",
+    "tc_sla_deadline",
+    "tc_is_open",
+    "tc_tier",
+    "tc_incident_child_count",
+}
 
 
 class HelpdeskTicket(models.Model):
@@ -52,13 +67,16 @@ class HelpdeskTicket(models.Model):
     tc_provisioning_job_ref = fields.Char(
         "Provisioning job ref", index="btree_not_null", tracking=True
     )
-    tc_correlation_id = fields.Char("Correlation id", index="btree_not_null")
+    tc_correlation_id = fields.Char(
+        "Correlation id", index="btree_not_null", groups="base.group_user"
+    )
     tc_any_ref = fields.Char(
         "Any reference",
         compute="_compute_tc_any_ref",
         search="_search_tc_any_ref",
         help="Finds a case by order, subscription, invoice, payment, provisioning "
         "job reference or correlation id.",
+        groups="base.group_user",
     )
     # -- customer and location --------------------------------------------------
     tc_location_id = fields.Many2one(
@@ -73,6 +91,7 @@ class HelpdeskTicket(models.Model):
         string="Customer tier",
         related="commercial_partner_id.tc_tier",
         store=True,
+        groups="base.group_user",
     )
     # -- SLA ----------------------------------------------------------------------
     tc_sla_status = fields.Selection(
@@ -104,18 +123,26 @@ class HelpdeskTicket(models.Model):
         readonly=True,
         index=True,
         help="Last stage change, staff message or linked event.",
+        groups="base.group_user",
     )
-    tc_is_stuck = fields.Boolean("Stuck", readonly=True, index=True)
-    tc_stuck_reason = fields.Char("Why is it stuck?", readonly=True)
-    tc_stuck_since = fields.Datetime(readonly=True)
+    tc_is_stuck = fields.Boolean(
+        "Stuck", readonly=True, index=True, groups="base.group_user"
+    )
+    tc_stuck_reason = fields.Char(
+        "Why is it stuck?", readonly=True, groups="base.group_user"
+    )
+    tc_stuck_since = fields.Datetime(readonly=True, groups="base.group_user")
     tc_waiting_for = fields.Char(
         "Waiting for",
         help="What the case waits for, set by integrations "
         "(e.g. 'ProvisioningFailed follow-up').",
+        groups="base.group_user",
     )
-    tc_timeline_ids = fields.One2many("tc.case.timeline", "ticket_id", "Timeline")
+    tc_timeline_ids = fields.One2many(
+        "tc.case.timeline", "ticket_id", "Timeline", groups="base.group_user"
+    )
     tc_interaction_ids = fields.One2many(
-        "tc.care.interaction", "ticket_id", "Interactions"
+        "tc.care.interaction", "ticket_id", "Interactions", groups="base.group_user"
     )
     # -- outage incidents ------------------------------------------------------------
     tc_is_incident = fields.Boolean("Outage incident", index=True, tracking=True)
@@ -127,14 +154,20 @@ class HelpdeskTicket(models.Model):
         tracking=True,
     )
     tc_incident_child_ids = fields.One2many(
-        "helpdesk.ticket", "tc_incident_id", "Affected cases"
+        "helpdesk.ticket", "tc_incident_id", "Affected cases", groups="base.group_user"
     )
-    tc_incident_child_count = fields.Integer(compute="_compute_tc_incident_child_count")
+    tc_incident_child_count = fields.Integer(
+        compute="_compute_tc_incident_child_count", groups="base.group_user"
+    )
     tc_incident_olt_ref = fields.Char(
-        "Affected OLT", help="Locations on this OLT are affected."
+        "Affected OLT",
+        help="Locations on this OLT are affected.",
+        groups="base.group_user",
     )
     tc_incident_pon_port = fields.Char(
-        "Affected PON port", help="Empty: the whole OLT is affected."
+        "Affected PON port",
+        help="Empty: the whole OLT is affected.",
+        groups="base.group_user",
     )
     tc_incident_location_ids = fields.Many2many(
         "res.partner",
@@ -143,6 +176,7 @@ class HelpdeskTicket(models.Model):
         "partner_id",
         "Affected locations",
         domain=[("type", "=", "service_location")],
+        groups="base.group_user",
     )
     tc_customer_notice = fields.Text(
         "Customer notice", help="Shown in the portal to affected customers."
@@ -156,8 +190,11 @@ class HelpdeskTicket(models.Model):
         index="btree_not_null",
         ondelete="set null",
         help="The case this one follows up or was split from.",
+        groups="base.group_user",
     )
-    tc_child_ids = fields.One2many("helpdesk.ticket", "tc_parent_id", "Sub-cases")
+    tc_child_ids = fields.One2many(
+        "helpdesk.ticket", "tc_parent_id", "Sub-cases", groups="base.group_user"
+    )
 
     # ------------------------------------------------------------------------------
     # computes
@@ -353,7 +390,13 @@ class HelpdeskTicket(models.Model):
         """Override of OCA's per-ticket loop: one create for all lines of the batch,
         with their values computed in one pass (``_tc_new_line_values``: each
         distinct calendar, start and target planned once). Lines with a fixed
-        deadline (placed by an integration) are kept."""
+        deadline (placed by an integration) are kept.
+
+        OCA's method is public (callable by RPC) and drops every line, breached
+        ones included: only the ticket's create (SLA_LINES flag) and superuser code
+        may call it; people re-match with the *Refresh SLA* button."""
+        if not (self.env.su or trust.allowed(trust.SLA_LINES)):
+            raise AccessError(self.env._("SLAs are placed when the case is created."))
         Line = self.env["helpdesk.ticket.sla"]
         # one query (none found when called from create) instead of loading the
         # one2many of every ticket
@@ -373,6 +416,18 @@ class HelpdeskTicket(models.Model):
         ]
         if pairs:
             Line.create(Line._tc_new_line_values(pairs))
+
+    def refresh_sla(self):
+        """OCA's *Refresh SLA* button. Override reason (security): OCA's version
+        drops lines that no longer match, breached ones included, and creates lines
+        as the user; ours keeps the breach history (``_tc_refresh_slas``) and
+        writes the lines through the workflow flag. Staff only."""
+        if not self.env.user._is_internal():
+            raise AccessError(self.env._("Only staff can refresh a case's SLAs."))
+        self.check_access("write")
+        with trust.system(trust.SLA_LINES):
+            self._tc_refresh_slas()
+        return True
 
     def _tc_refresh_slas(self):
         """Re-match SLAs after a change of priority, type, team, tags or tier: lines
@@ -414,20 +469,34 @@ class HelpdeskTicket(models.Model):
             if vals.get("tc_location_id") and not vals.get("partner_id"):
                 location = self.env["res.partner"].browse(vals["tc_location_id"])
                 vals["partner_id"] = location.parent_id.id
-        tickets = super().create(vals_list)
+        with trust.system(trust.SLA_LINES):  # OCA's create places the SLA lines
+            tickets = super().create(vals_list)
         tickets.filtered(
             lambda t: t.tc_location_id and not t.tc_incident_id and not t.tc_is_incident
         )._tc_attach_to_open_incidents()
         return tickets
 
     def write(self, vals):
+        if SYSTEM_FIELDS & set(vals) and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "These fields are kept by TC Ops itself and cannot be set by "
+                    "hand: %(fields)s",
+                    fields=", ".join(
+                        self._fields[name].string
+                        for name in sorted(SYSTEM_FIELDS & set(vals))
+                    ),
+                )
+            )
         if "stage_id" in vals:
             vals = dict(vals)
             vals.setdefault("tc_last_progress_at", fields.Datetime.now())
         old_stages = {t.id: t.stage_id for t in self} if "stage_id" in vals else {}
-        result = super().write(vals)
-        if SLA_MATCH_FIELDS & set(vals):
-            self._tc_refresh_slas()
+        # OCA's write recomputes the SLA lines of a stage change
+        with trust.system(trust.SLA_LINES):
+            result = super().write(vals)
+            if SLA_MATCH_FIELDS & set(vals):
+                self._tc_refresh_slas()
         if "stage_id" in vals:
             self._tc_after_stage_change(old_stages)
         return result
@@ -623,18 +692,21 @@ class HelpdeskTicket(models.Model):
     def _message_create(self, values_list):
         # Override reason (performance): the escalation cron logs up to a thousand
         # notes a run through mail's own _message_log_batch (which builds author,
-        # reply-to and escaped bodies); under its tc_bulk_notes context they are
-        # written in one INSERT instead of one ORM create each (tools/bulk.py).
-        # Anything with attachments, recipients or tracking goes through mail.
+        # reply-to and escaped bodies); inside the cron's server-side BULK_NOTES
+        # flag (tools/trust.py; never a context key, which any client can send)
+        # they are written in one INSERT instead of one ORM create each
+        # (tools/bulk.py). Anything with attachments, recipients or tracking, and
+        # every message of a request, goes through mail and its sanitiser.
         relational = ("attachment_ids", "partner_ids", "tracking_value_ids")
-        if not self.env.context.get("tc_bulk_notes") or any(
+        if not trust.allowed(trust.BULK_NOTES) or any(
             values.get(name) for values in values_list for name in relational
         ):
             return super()._message_create(values_list)
         rows = []
         for values in values_list:
             row = {k: v for k, v in values.items() if k not in relational}
-            # mail.message sanitizes an escaped text into one paragraph
+            # mail.message sanitizes an escaped text into one paragraph; a plain
+            # str is escaped here (Markup % str escapes), never stored as HTML
             row["body"] = Markup("<p>%s</p>") % row["body"] if row["body"] else ""
             rows.append(row)
         # as mail does: no default_* keys of the ticket's context on the messages
@@ -739,13 +811,13 @@ class HelpdeskTicket(models.Model):
         for user_id, ticket_ids in reassign.items():
             # mail_notrack: the escalation note below already says "Reassigned to
             # X"; tracking would log a second message per ticket.
-            # tc_bulk_followers: the new assignee's follower rows in one INSERT
+            # BULK_FOLLOWERS: the new assignee's follower rows in one INSERT
             # (mail_followers.py)
-            self.browse(ticket_ids).sudo().with_context(
-                mail_auto_subscribe_no_notify=True,
-                mail_notrack=True,
-                tc_bulk_followers=True,
-            ).write({"user_id": user_id})
+            with trust.system(trust.BULK_FOLLOWERS):
+                self.browse(ticket_ids).sudo().with_context(
+                    mail_auto_subscribe_no_notify=True,
+                    mail_notrack=True,
+                ).write({"user_id": user_id})
         # Notes, activities and timeline entries are written in one INSERT each
         # (tools/bulk.py: 0.7 s of ORM work at 1,000 tickets). What
         # mail.activity.create would do besides: no "assigned to you" mail (one
@@ -753,11 +825,10 @@ class HelpdeskTicket(models.Model):
         # (every later customer reply would notify them); the activity counter
         # of each user is refreshed below, as create does.
         if notes:
-            tickets.filtered(lambda t: t.id in notes).with_context(
-                tc_bulk_notes=True
-            )._message_log_batch(
-                bodies=notes, author_id=self.env.ref("base.partner_root").id
-            )
+            with trust.system(trust.BULK_NOTES):
+                tickets.filtered(lambda t: t.id in notes)._message_log_batch(
+                    bodies=notes, author_id=self.env.ref("base.partner_root").id
+                )
         if activities:
             names = dict(zip(tickets.ids, tickets.mapped("display_name"), strict=True))
             for vals in activities:
@@ -907,8 +978,22 @@ class HelpdeskTicket(models.Model):
                     ),
                 )
 
+    def _tc_require_group(self, xmlid):
+        """Buttons are public methods, callable by RPC by anyone who can read the
+        record: each checks its role here, as its view's ``groups`` says."""
+        if not self.env.su and not self.env.user.has_group(xmlid):
+            raise AccessError(
+                self.env._(
+                    "You are not allowed to do this: it needs the %(group)s role.",
+                    group=self.env.ref(xmlid).sudo().full_name,
+                )
+            )
+
     def action_tc_attach_affected(self):
-        """Attach open tickets at the incident's locations (button on the incident)."""
+        """Attach open tickets at the incident's locations (button on the incident,
+        supervisors)."""
+        self._tc_require_group("tc_care.group_supervisor")
+        self.check_access("write")
         for incident in self.filtered("tc_is_incident"):
             candidates = self.sudo().search(
                 [
@@ -941,11 +1026,9 @@ class HelpdeskTicket(models.Model):
             notice = incident.tc_customer_notice or self.env._(
                 "The outage affecting your service has been resolved."
             )
-            body = self.env._(
-                "Resolved with outage incident %(name)s: %(notice)s",
-                name=incident.display_name,
-                notice=notice,
-            )
+            # posted to the customers: the notice only (the incident's name is
+            # internal); staff see the incident on the case
+            body = notice
             children.write({"stage_id": closed_stage.id})
             for child in children:
                 child.message_post(
@@ -954,6 +1037,7 @@ class HelpdeskTicket(models.Model):
             children._tc_timeline("incident", body, progress=True)
 
     def action_tc_view_incident_children(self):
+        self._tc_require_group("tc_care.group_agent")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "helpdesk_mgmt.helpdesk_ticket_action"
@@ -968,6 +1052,7 @@ class HelpdeskTicket(models.Model):
         return action
 
     def action_tc_log_interaction(self):
+        self._tc_require_group("tc_care.group_agent")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
+from ..tools import trust
 from .helpdesk_sla import SLA_TARGETS
 
 SLA_STATUS = [
@@ -169,6 +171,35 @@ class HelpdeskTicketSla(models.Model):
         values = super().default_get(fields_list)
         values.pop("state", None)
         return values
+
+    # -- who writes SLA lines ---------------------------------------------------------
+    # Override reason (security): OCA gives helpdesk users write and create on SLA
+    # lines, and tc_care made state and deadline editable (precomputed values), so
+    # an agent could mark their own breached line "accomplished" by RPC. Lines are
+    # the case's audit of its promises: only the workflow writes them (the ticket's
+    # create, stage changes and SLA re-matching inside the server-side SLA_LINES
+    # flag, crons and integrations as superuser), never a person directly.
+    def _tc_check_workflow(self):
+        if not (self.env.su or trust.allowed(trust.SLA_LINES)):
+            raise AccessError(
+                self.env._(
+                    "SLA lines are kept by the case's workflow (stages, SLA rules, "
+                    "integrations) and cannot be created, changed or deleted by hand."
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._tc_check_workflow()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._tc_check_workflow()
+        return super().write(vals)
+
+    def unlink(self):
+        self._tc_check_workflow()
+        return super().unlink()
 
     @api.depends("sla_id.tc_target")
     def _compute_tc_target(self):

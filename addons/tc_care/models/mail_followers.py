@@ -3,6 +3,7 @@
 from odoo import Command, api, models
 from odoo.tools import SQL, split_every
 
+from ..tools import trust
 from ..tools.bulk import insert_rows
 
 COLUMNS = {"res_model", "res_id", "partner_id"}
@@ -15,11 +16,12 @@ class MailFollowers(models.Model):
     def create(self, vals_list):
         # Override reason (performance): the escalation cron reassigns up to a
         # thousand tickets a run, and mail's auto-subscription creates the new
-        # assignee's follower row on each through the ORM. Under the cron's
-        # tc_bulk_followers context the rows mail asks for (it still decides who
-        # follows, with which subtypes) are written in one INSERT
-        # (tools/bulk.py); anything else goes through the ORM.
-        if not self.env.context.get("tc_bulk_followers") or any(
+        # assignee's follower row on each through the ORM. Inside the cron's
+        # server-side BULK_FOLLOWERS flag (tools/trust.py; never a context key: a
+        # follower row is a read permission) the rows mail asks for (it still
+        # decides who follows, with which subtypes) are written in one INSERT
+        # (tools/bulk.py); anything else goes through the ORM and its checks.
+        if not trust.allowed(trust.BULK_FOLLOWERS) or any(
             set(vals) - COLUMNS - {"subtype_ids"}
             or any(cmd[0] != Command.SET for cmd in vals.get("subtype_ids") or [])
             for vals in vals_list

@@ -386,7 +386,10 @@ class TestPortal(HttpCase):
             resp = self.url_open(url)
             self.assertEqual(resp.status_code, 200, url)
             self.assertIn(notice, resp.text, url)
-            self.assertIn("Feeder cut Rua Nova", resp.text, url)
+            # the incident's name, OLT and PON port are internal
+            self.assertNotIn("Feeder cut Rua Nova", resp.text, url)
+            self.assertNotIn("portal-test-olt-a", resp.text, url)
+            self.assertNotIn("0/2/7", resp.text, url)
             self.assertNotIn("contractor damaged the feeder", resp.text, url)
 
         self._login(self.user_b)
