@@ -945,6 +945,9 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------------------
     def _tc_incident_covers(self, location):
         self.ensure_one()
+        # only a yes/no leaves: the network references are read as superuser (a
+        # portal customer's own locations included; they cannot read them)
+        location = location.sudo()
         if location in self.tc_incident_location_ids:
             return True
         if self.tc_incident_olt_ref and location.tc_olt_ref == self.tc_incident_olt_ref:

@@ -32,8 +32,9 @@ class ResPartner(models.Model):
     tc_access_notes = fields.Text(
         "Access notes", help="Gate codes, building access, where the ONT is."
     )
-    tc_olt_ref = fields.Char("OLT", index="btree_not_null")
-    tc_pon_port = fields.Char("PON port")
+    # network references are internal: customers never read them (docs/security.md)
+    tc_olt_ref = fields.Char("OLT", index="btree_not_null", groups="base.group_user")
+    tc_pon_port = fields.Char("PON port", groups="base.group_user")
     tc_location_ids = fields.One2many(
         "res.partner",
         "parent_id",
