@@ -23,7 +23,7 @@ for _addon in sorted(
         _pkg.__path__ = [str(_addon)]
         sys.modules[_addon.name] = _pkg
 
-# tests/live drive a running Odoo on a database with the suite installed: the Odoo
-# layer of scripts/test runs them with TC_LIVE_DB set; without it they are not
-# collected (neither run nor counted as skipped).
-collect_ignore = [] if os.environ.get("TC_LIVE_DB") else ["live"]
+# tests/live and tests/security drive a running Odoo on a database with the suite
+# installed: the Odoo layer of scripts/test runs them with TC_LIVE_DB set; without
+# it they are not collected (neither run nor counted as skipped).
+collect_ignore = [] if os.environ.get("TC_LIVE_DB") else ["live", "security"]

@@ -2,7 +2,8 @@
 
 A real Odoo (``--workers=2``, the queue_job runner as a separate process) on the
 database named by ``TC_LIVE_DB`` (scripts/test passes the demo test database, with
-the five addons installed). 5,000 signed deliveries (Standard Webhooks, the PyPI
+the five addons installed), started by the ``server`` fixture of
+tests/live/conftest.py. 5,000 signed deliveries (Standard Webhooks, the PyPI
 ``standardwebhooks`` library), 10 % of them duplicates, in shuffled order, from 16
 concurrent senders that retry like a webhook sender does (connection error or 5xx:
 send again). While the events are processed, HTTP workers are killed with SIGKILL;
@@ -14,15 +15,12 @@ one ``tc.event`` per id, each in a final state, one order review per
 Only runs where ``TC_LIVE_DB`` is set (tests/conftest.py leaves it out otherwise).
 """
 
-import base64
 import concurrent.futures
 import json
 import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -35,18 +33,11 @@ from standardwebhooks.webhooks import Webhook
 
 ROOT = Path(__file__).resolve().parents[2]
 DB = os.environ.get("TC_LIVE_DB", "")
-SECRET = "whsec_" + base64.b64encode(b"tc-ops-live-exactly-once-secret!").decode()
 DISTINCT = 4500
 DUPLICATES = 500
 REVIEW_EVERY = 10  # one distinct event in ten is an OrderNeedsReview
 SENDERS = 16
 RUN = "%x" % int(time.time())
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _children(pid):
@@ -57,55 +48,6 @@ def _children(pid):
         check=False,
     ).stdout
     return [line.strip().split(None, 1) for line in out.splitlines() if line.strip()]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = _free_port()
-    log = tmp_path_factory.mktemp("odoo") / "odoo.log"
-    env = dict(os.environ, TC_WEBHOOK_SECRET=SECRET)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                "-c",
-                str(ROOT / "odoo.conf"),
-                "-d",
-                DB,
-                "--db-filter",
-                f"^{DB}$",
-                "--workers=2",
-                "--max-cron-threads=0",
-                f"--http-port={port}",
-                "--http-interface=127.0.0.1",
-                "--limit-time-real=300",
-                "--log-level=warn",
-            ],  # fmt: skip
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if requests.get(base + "/web/health", timeout=2).ok:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            pytest.fail("Odoo did not start:\n" + log.read_text()[-3000:])
-        time.sleep(0.5)
-    yield proc, base, log
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def _payload(n):
@@ -173,7 +115,7 @@ def _progress():
 
 
 def test_5000_deliveries_with_killed_workers_are_processed_once(server):
-    proc, base, log = server
+    proc, base, log = server.proc, server.base, server.log
     rng = random.Random(7)
     distinct = [_payload(n) for n in range(DISTINCT)]
     deliveries = [p for _id, p in distinct] + [
@@ -212,7 +154,7 @@ def test_5000_deliveries_with_killed_workers_are_processed_once(server):
 
     killer_thread = threading.Thread(target=killer, daemon=True)
     killer_thread.start()
-    webhook = Webhook(SECRET)
+    webhook = Webhook(server.secret)
     sessions = [requests.Session() for _ in range(SENDERS)]
     with concurrent.futures.ThreadPoolExecutor(SENDERS) as pool:
         statuses = list(

@@ -1,0 +1,688 @@
+"""The seven attacks of issue 17 and their variants, over HTTP as the demo roles.
+
+Each test does what an attacker with that login does from a browser console or plain
+HTTP (``/web/dataset/call_kw``, ``/mail/message/post``, portal routes,
+``/web/content``), then reads PostgreSQL: the secure outcome is a database state
+(no follower row, a sanitised body, all tiers, unchanged rows), not an HTTP status.
+"""
+
+import base64
+import json
+import re
+import time
+
+import pytest
+from conftest import CRAFTED_CONTEXT, LOGINS, no_script
+
+CONTEXTS = {"crafted": CRAFTED_CONTEXT, "plain": None}
+RUN = "%x" % int(time.time() * 1000)
+
+
+def user_partner(db, role):
+    return db.value(
+        "SELECT partner_id FROM res_users WHERE login = %s", (LOGINS[role],)
+    )
+
+
+# --------------------------------------------------------------------------------------
+# 1. following another customer's case (mail.followers.create, tc_bulk_followers)
+# --------------------------------------------------------------------------------------
+def _followers(db, case_id, partner_id):
+    return db.value(
+        "SELECT count(*) FROM mail_followers WHERE res_model = 'helpdesk.ticket'"
+        " AND res_id = %s AND partner_id = %s",
+        (case_id, partner_id),
+    )
+
+
+@pytest.mark.parametrize("ctx", CONTEXTS)
+@pytest.mark.parametrize("role", ["portal", "technician"])
+def test_1_follow_another_customers_case(clients, db, other_case, role, ctx):
+    client = clients(role)
+    partner = user_partner(db, role)
+    assert _followers(db, other_case["id"], partner) == 0
+    try:
+        client.try_call(
+            "mail.followers",
+            "create",
+            [
+                {
+                    "res_model": "helpdesk.ticket",
+                    "res_id": other_case["id"],
+                    "partner_id": partner,
+                }
+            ],
+            context=CONTEXTS[ctx],
+        )
+        assert _followers(db, other_case["id"], partner) == 0, (
+            f"{role} made themselves follower of case {other_case['id']}"
+        )
+        page = client.get(f"/my/ticket/{other_case['id']}")
+        assert page.status_code in (403, 404) or (
+            page.is_redirect
+            and f"/my/ticket/{other_case['id']}" not in page.headers.get("Location", "")
+        ), f"/my/ticket/{other_case['id']} answered {page.status_code} to {role}"
+    finally:
+        db.all(
+            "DELETE FROM mail_followers WHERE res_model = 'helpdesk.ticket'"
+            " AND res_id = %s AND partner_id = %s RETURNING id",
+            (other_case["id"], partner),
+        )
+
+
+@pytest.mark.parametrize("role", ["portal", "technician"])
+def test_1_subscribe_to_another_customers_case(clients, db, other_case, role):
+    """message_subscribe on a case the user may not read adds no follower."""
+    client = clients(role)
+    partner = user_partner(db, role)
+    try:
+        client.try_call(
+            "helpdesk.ticket",
+            "message_subscribe",
+            [other_case["id"]],
+            partner_ids=[partner],
+            context=CRAFTED_CONTEXT,
+        )
+        assert _followers(db, other_case["id"], partner) == 0
+    finally:
+        db.all(
+            "DELETE FROM mail_followers WHERE res_model = 'helpdesk.ticket'"
+            " AND res_id = %s AND partner_id = %s RETURNING id",
+            (other_case["id"], partner),
+        )
+
+
+def test_1_portal_subscribes_someone_else_to_own_case(clients, db, own_case):
+    """A follower row for another partner (an agent) cannot be written by a
+    customer: the bulk path writes whatever partner it is given."""
+    client = clients("portal")
+    victim = user_partner(db, "supervisor")
+    before = _followers(db, own_case["id"], victim)
+    try:
+        client.try_call(
+            "mail.followers",
+            "create",
+            [
+                {
+                    "res_model": "helpdesk.ticket",
+                    "res_id": own_case["id"],
+                    "partner_id": victim,
+                }
+            ],
+            context=CRAFTED_CONTEXT,
+        )
+        assert _followers(db, own_case["id"], victim) == before
+    finally:
+        if not before:
+            db.all(
+                "DELETE FROM mail_followers WHERE res_model = 'helpdesk.ticket'"
+                " AND res_id = %s AND partner_id = %s RETURNING id",
+                (own_case["id"], victim),
+            )
+
+
+# --------------------------------------------------------------------------------------
+# 2. stored script in the chatter (/mail/message/post, tc_bulk_notes)
+# --------------------------------------------------------------------------------------
+SCRIPT = '<img src=x onerror=alert(1)><a href="javascript:alert(2)">x</a><script>alert(3)</script>'
+
+
+def _new_bodies(db, case_id, after_id):
+    return [
+        row["body"]
+        for row in db.all(
+            "SELECT body FROM mail_message WHERE model = 'helpdesk.ticket'"
+            " AND res_id = %s AND id > %s",
+            (case_id, after_id),
+        )
+    ]
+
+
+def _last_message(db):
+    return db.value("SELECT coalesce(max(id), 0) FROM mail_message")
+
+
+@pytest.mark.parametrize("subtype", ["mail.mt_note", "mail.mt_comment"])
+@pytest.mark.parametrize("role", ["portal", "agent"])
+def test_2_script_posted_through_mail_message_post(
+    clients, db, own_case, role, subtype
+):
+    case_id = own_case["id"]
+    last = _last_message(db)
+    response = clients(role).json_raw(
+        "/mail/message/post",
+        {
+            "thread_model": "helpdesk.ticket",
+            "thread_id": case_id,
+            "post_data": {
+                "body": SCRIPT,
+                "message_type": "comment",
+                "subtype_xmlid": subtype,
+            },
+            "context": CRAFTED_CONTEXT,
+        },
+    )
+    bodies = _new_bodies(db, case_id, last)
+    assert all(no_script(body) for body in bodies), bodies
+    assert response.status_code < 500, response.text[:500]
+
+
+@pytest.mark.parametrize("role", ["portal", "agent"])
+def test_2_script_posted_through_call_kw_message_post(clients, db, own_case, role):
+    case_id = own_case["id"]
+    last = _last_message(db)
+    clients(role).try_call(
+        "helpdesk.ticket",
+        "message_post",
+        [case_id],
+        body=SCRIPT,
+        message_type="comment",
+        subtype_xmlid="mail.mt_note",
+        context=CRAFTED_CONTEXT,
+    )
+    bodies = _new_bodies(db, case_id, last)
+    assert all(no_script(body) for body in bodies), bodies
+
+
+def test_2_portal_cannot_post_on_another_customers_case(clients, db, other_case):
+    last = _last_message(db)
+    clients("portal").json_raw(
+        "/mail/message/post",
+        {
+            "thread_model": "helpdesk.ticket",
+            "thread_id": other_case["id"],
+            "post_data": {
+                "body": "sec: not yours",
+                "message_type": "comment",
+                "subtype_xmlid": "mail.mt_comment",
+            },
+            "context": CRAFTED_CONTEXT,
+        },
+    )
+    assert _new_bodies(db, other_case["id"], last) == []
+
+
+# --------------------------------------------------------------------------------------
+# 3. the maker skips the finance and manager tiers (amount_company)
+# --------------------------------------------------------------------------------------
+def _tier_definitions(db, request_id):
+    return {
+        row["definition_id"]
+        for row in db.all(
+            "SELECT definition_id FROM tier_review WHERE model = 'tc.adjustment.request'"
+            " AND res_id = %s",
+            (request_id,),
+        )
+    }
+
+
+def _all_tiers(db):
+    return {
+        row["id"]
+        for row in db.all(
+            "SELECT d.id FROM tier_definition d WHERE d.model = 'tc.adjustment.request'"
+            " AND d.active"
+        )
+    }
+
+
+def _refund_draft(client, db, **extra):
+    vals = {
+        "kind": "refund",
+        "amount": 10000,
+        "reason": f"sec {RUN}: refund of a year",
+        "partner_id": db.value(
+            "SELECT partner_id FROM helpdesk_ticket WHERE partner_id IS NOT NULL ORDER BY id LIMIT 1"
+        ),
+    }
+    vals.update(extra)
+    return client.try_call(
+        "tc.adjustment.request", "create", vals, context=CRAFTED_CONTEXT
+    )
+
+
+@pytest.mark.parametrize("path", ["write", "create", "default_context"])
+def test_3_maker_lowers_the_compared_amount(clients, db, path):
+    agent = clients("agent")
+    if path == "write":
+        request_id, err = _refund_draft(agent, db)
+        assert request_id, f"the agent could not make a refund draft: {err}"
+        agent.try_call(
+            "tc.adjustment.request",
+            "write",
+            [request_id],
+            {"amount_company": 1},
+            context=CRAFTED_CONTEXT,
+        )
+    elif path == "create":
+        request_id, _err = _refund_draft(agent, db, amount_company=1)
+    else:
+        request_id, _err = agent.try_call(
+            "tc.adjustment.request",
+            "create",
+            {"kind": "refund", "amount": 10000, "reason": f"sec {RUN}: default"},
+            context=dict(CRAFTED_CONTEXT, default_amount_company=1),
+        )
+    if not request_id:
+        return  # refused outright: nothing to submit
+    agent.try_call(
+        "tc.adjustment.request", "action_submit", [request_id], context=CRAFTED_CONTEXT
+    )
+    row = db.row("tc_adjustment_request", request_id)
+    assert float(row["amount_company"] or 0) == pytest.approx(10000), row[
+        "amount_company"
+    ]
+    tiers = _tier_definitions(db, request_id)
+    assert tiers == _all_tiers(db), (
+        f"{row['state']}: tiers {sorted(tiers)} of {sorted(_all_tiers(db))}"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# 4. a supervisor makes themselves reviewer of a later tier
+# --------------------------------------------------------------------------------------
+def _waiting_review(db):
+    row = db.one(
+        "SELECT r.id, r.res_id FROM tier_review r WHERE r.model = 'tc.adjustment.request'"
+        " AND r.status IN ('waiting', 'pending') AND r.sequence > 1 ORDER BY r.id LIMIT 1"
+    )
+    if not row:
+        pytest.fail("demo data has no waiting tier review of an adjustment request")
+    return row
+
+
+def _reviewers(db, review_id):
+    return sorted(
+        r["res_users_id"]
+        for r in db.all(
+            "SELECT res_users_id FROM res_users_tier_review_rel WHERE tier_review_id = %s",
+            (review_id,),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "vals",
+    [
+        {"reviewer_ids": "ADD_ME"},
+        {"reviewer_ids": "SET_ME"},
+        {"status": "approved", "done_by": "ME"},
+        {"sequence": 1},
+    ],
+    ids=["add-reviewer", "set-reviewer", "approve", "resequence"],
+)
+def test_4_supervisor_writes_a_tier_review(clients, db, vals):
+    client = clients("supervisor")
+    review = _waiting_review(db)
+    before = db.row("tier_review", review["id"])
+    reviewers = _reviewers(db, review["id"])
+    me = client.uid
+    concrete = {}
+    for key, value in vals.items():
+        concrete[key] = (
+            {
+                "ADD_ME": [(4, me)],
+                "SET_ME": [(6, 0, [me])],
+                "ME": me,
+            }.get(value, value)
+            if isinstance(value, str)
+            else value
+        )
+    client.try_call(
+        "tier.review", "write", [review["id"]], concrete, context=CRAFTED_CONTEXT
+    )
+    assert _reviewers(db, review["id"]) == reviewers
+    assert db.row("tier_review", review["id"]) == before
+
+
+def test_4_supervisor_creates_a_tier_review(clients, db):
+    client = clients("supervisor")
+    review = _waiting_review(db)
+    count = db.value("SELECT count(*) FROM tier_review")
+    client.try_call(
+        "tier.review",
+        "create",
+        {
+            "model": "tc.adjustment.request",
+            "res_id": review["res_id"],
+            "definition_id": db.value(
+                "SELECT definition_id FROM tier_review WHERE id = %s", (review["id"],)
+            ),
+            "status": "approved",
+            "done_by": client.uid,
+        },
+        context=CRAFTED_CONTEXT,
+    )
+    assert db.value("SELECT count(*) FROM tier_review") == count
+
+
+def test_4_supervisor_deletes_a_tier_review(clients, db):
+    review = _waiting_review(db)
+    clients("supervisor").try_call(
+        "tier.review", "unlink", [review["id"]], context=CRAFTED_CONTEXT
+    )
+    assert db.row("tier_review", review["id"]) is not None
+
+
+def test_4_maker_cannot_approve_own_request(clients, db):
+    """The agent who made a request awaiting approval presses Approve."""
+    request_id = db.value(
+        "SELECT r.id FROM tc_adjustment_request r JOIN res_users u ON u.id = r.maker_id"
+        " WHERE u.login = %s AND r.state = 'to_approve' ORDER BY r.id LIMIT 1",
+        (LOGINS["agent"],),
+    )
+    if not request_id:
+        pytest.fail("demo data has no request of the agent awaiting approval")
+    before = db.all(
+        "SELECT id, status, done_by FROM tier_review WHERE model = 'tc.adjustment.request'"
+        " AND res_id = %s ORDER BY id",
+        (request_id,),
+    )
+    clients("agent").try_call(
+        "tc.adjustment.request", "validate_tier", [request_id], context=CRAFTED_CONTEXT
+    )
+    after = db.all(
+        "SELECT id, status, done_by FROM tier_review WHERE model = 'tc.adjustment.request'"
+        " AND res_id = %s ORDER BY id",
+        (request_id,),
+    )
+    assert after == before
+
+
+# --------------------------------------------------------------------------------------
+# 5. a supervisor rewrites an outbound command and an inbound event, then retries
+# --------------------------------------------------------------------------------------
+COMMAND_VALS = {
+    "payload": json.dumps({"amount": "99999.00", "sec": RUN}),
+    "idempotency_key": f"sec-{RUN}",
+    "state": "pending",
+    "name": "PostAdjustment",
+}
+EVENT_VALS = {
+    "event_type": "RefundPosted",
+    "state": "done",
+    "payload": json.dumps({"sec": RUN}),
+    "event_id": f"sec-{RUN}",
+}
+
+
+@pytest.mark.parametrize("field", sorted(COMMAND_VALS))
+def test_5_supervisor_rewrites_a_command(clients, db, field):
+    command = db.one("SELECT id FROM tc_command ORDER BY id LIMIT 1")
+    if not command:
+        pytest.fail("demo data has no tc.command")
+    client = clients("supervisor")
+    before = db.row("tc_command", command["id"])
+    value = COMMAND_VALS[field]
+    if field == "name":
+        value = "Sec" + RUN
+    client.try_call(
+        "tc.command", "write", [command["id"]], {field: value}, context=CRAFTED_CONTEXT
+    )
+    assert db.row("tc_command", command["id"]) == before
+    client.try_call(
+        "tc.command", "action_retry", [command["id"]], context=CRAFTED_CONTEXT
+    )
+    after = db.row("tc_command", command["id"])
+    for name in ("payload", "idempotency_key", "name", "res_model", "res_id"):
+        assert after[name] == before[name], name
+
+
+@pytest.mark.parametrize("field", sorted(EVENT_VALS))
+def test_5_supervisor_rewrites_an_event(clients, db, field):
+    event = db.one(
+        "SELECT id, event_type FROM tc_event WHERE event_id NOT LIKE 'live-%%' ORDER BY id LIMIT 1"
+    )
+    if not event:
+        pytest.fail("demo data has no tc.event")
+    client = clients("supervisor")
+    before = db.row("tc_event", event["id"])
+    value = EVENT_VALS[field]
+    if field == "event_type":
+        value = (
+            "OrderNeedsReview"
+            if before["event_type"] != "OrderNeedsReview"
+            else "RefundPosted"
+        )
+    client.try_call(
+        "tc.event", "write", [event["id"]], {field: value}, context=CRAFTED_CONTEXT
+    )
+    assert db.row("tc_event", event["id"]) == before
+    client.try_call("tc.event", "action_retry", [event["id"]], context=CRAFTED_CONTEXT)
+    after = db.row("tc_event", event["id"])
+    for name in ("payload", "event_type", "event_id", "source"):
+        assert after[name] == before[name], name
+
+
+@pytest.mark.parametrize("model", ["tc.command", "tc.event"])
+def test_5_supervisor_creates_or_deletes_system_records(clients, db, model):
+    table = model.replace(".", "_")
+    client = clients("supervisor")
+    count = db.value(f"SELECT count(*) FROM {table}")  # noqa: S608
+    vals = (
+        {"name": "PostAdjustment", "idempotency_key": f"sec-new-{RUN}", "payload": "{}"}
+        if model == "tc.command"
+        else {
+            "event_id": f"sec-new-{RUN}",
+            "event_type": "RefundPosted",
+            "source": "webhook",
+            "payload": "{}",
+        }
+    )
+    client.try_call(model, "create", vals, context=CRAFTED_CONTEXT)
+    assert db.value(f"SELECT count(*) FROM {table}") == count  # noqa: S608
+    first = db.value(f"SELECT min(id) FROM {table}")  # noqa: S608
+    client.try_call(model, "unlink", [first], context=CRAFTED_CONTEXT)
+    assert db.row(table, first) is not None
+
+
+# --------------------------------------------------------------------------------------
+# 6. re-pointing a device that has an SNMP credential
+# --------------------------------------------------------------------------------------
+def _device_with_credential(db):
+    row = db.one(
+        "SELECT id FROM tc_equipment WHERE snmp_credential_id IS NOT NULL ORDER BY id LIMIT 1"
+    )
+    if not row:
+        pytest.fail("demo data has no device with an SNMP credential")
+    return row["id"]
+
+
+DEVICE_VALS = {
+    "mgmt_host": "203.0.113.66",
+    "ip_address": "203.0.113.67",
+    "acs_device_id": f"SEC-{RUN}",
+    "snmp_credential_id": False,
+}
+
+
+@pytest.mark.parametrize("field", sorted(DEVICE_VALS))
+@pytest.mark.parametrize("role", ["agent", "supervisor", "dispatcher", "reviewer"])
+def test_6_repoint_a_device(clients, db, role, field):
+    device = _device_with_credential(db)
+    before = db.row("tc_equipment", device)
+    clients(role).try_call(
+        "tc.equipment",
+        "write",
+        [device],
+        {field: DEVICE_VALS[field]},
+        context=CRAFTED_CONTEXT,
+    )
+    after = db.row("tc_equipment", device)
+    assert after[field] == before[field], (
+        f"{role} changed {field}: {before[field]!r} -> {after[field]!r}"
+    )
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_6_create_a_device_pointing_at_a_credential(clients, db, role):
+    """A new device aimed at another host with an existing credential: the same
+    leak as re-pointing one."""
+    credential = db.value("SELECT min(id) FROM tc_snmp_credential")
+    count = db.value(
+        "SELECT count(*) FROM tc_equipment WHERE mgmt_host = '203.0.113.68'"
+    )
+    clients(role).try_call(
+        "tc.equipment",
+        "create",
+        {
+            "vendor": "huawei",
+            "kind": "olt",
+            "serial": f"SEC{RUN}",
+            "mgmt_host": "203.0.113.68",
+            "snmp_credential_id": credential,
+        },
+        context=CRAFTED_CONTEXT,
+    )
+    assert (
+        db.value("SELECT count(*) FROM tc_equipment WHERE mgmt_host = '203.0.113.68'")
+        == count
+    )
+
+
+@pytest.mark.parametrize(
+    "role", ["agent", "supervisor", "dispatcher", "manager", "reviewer"]
+)
+def test_6_credential_secrets_never_leave_the_server(clients, db, role):
+    secrets = [
+        v
+        for row in db.all(
+            "SELECT community, auth_key, priv_key FROM tc_snmp_credential"
+        )
+        for v in row.values()
+        if v
+    ]
+    assert secrets, "demo data has no SNMP secret"
+    client = clients(role)
+    ids = [r["id"] for r in db.all("SELECT id FROM tc_snmp_credential")]
+    texts = []
+    for method, args, kwargs in (
+        ("read", [ids, ["community", "auth_key", "priv_key"]], {}),
+        ("search_read", [[]], {"fields": ["community", "auth_key", "priv_key"]}),
+        ("export_data", [ids, ["community", "auth_key", "priv_key"]], {}),
+        (
+            "web_read",
+            [ids],
+            {"specification": {"community": {}, "auth_key": {}, "priv_key": {}}},
+        ),
+    ):
+        result, error = client.try_call(
+            "tc.snmp.credential", method, *args, context=CRAFTED_CONTEXT, **kwargs
+        )
+        texts.append(json.dumps(result) + str(error))
+    leaked = [s for s in secrets if any(s in text for text in texts)]
+    assert not leaked, f"{role} read SNMP secrets over RPC"
+
+
+# --------------------------------------------------------------------------------------
+# 7. deployment settings
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "role", ["portal", "technician", "agent", "supervisor", "manager", "finance"]
+)
+def test_7_settings_get(clients, server, role):
+    client = clients(role)
+    response = client.json_raw(
+        "/web/dataset/call_kw/tc.settings/get",
+        {
+            "model": "tc.settings",
+            "method": "get",
+            "args": [],
+            "kwargs": {"context": CRAFTED_CONTEXT},
+        },
+    )
+    secret_part = server.secret.split("_", 1)[1]
+    assert secret_part not in response.text and server.secret not in response.text
+    body = response.json()
+    assert "error" in body, f"{role} called tc.settings.get: {str(body)[:300]}"
+
+
+def test_7_partner_api_key_hash_not_readable(clients, db, partner_keys):
+    hashes = [
+        r["key_hash"]
+        for r in db.all(
+            "SELECT key_hash FROM tc_partner_api_key WHERE key_hash IS NOT NULL"
+        )
+    ]
+    assert hashes
+    client = clients("manager")
+    ids = [r["id"] for r in db.all("SELECT id FROM tc_partner_api_key")]
+    result, error = client.try_call(
+        "tc.partner.api.key", "read", ids, context=CRAFTED_CONTEXT
+    )
+    text = json.dumps(result) + str(error)
+    assert not any(h in text for h in hashes)
+
+
+# --------------------------------------------------------------------------------------
+# portal routes and /web/content
+# --------------------------------------------------------------------------------------
+def test_portal_my_tickets_lists_only_own_cases(clients, db, portal_partner):
+    page = clients("portal").get("/my/tickets")
+    assert page.status_code == 200
+    ids = {int(i) for i in re.findall(r"/my/ticket/(\d+)", page.text)}
+    assert ids, "the portal user sees none of their cases"
+    foreign = [
+        r["id"]
+        for r in db.all(
+            "SELECT t.id FROM helpdesk_ticket t JOIN res_partner p ON p.id = t.partner_id"
+            " WHERE t.id = ANY(%s) AND p.commercial_partner_id != %s",
+            (list(ids), portal_partner),
+        )
+    ]
+    assert not foreign, f"/my/tickets lists other customers' cases {foreign}"
+
+
+def test_portal_other_customers_ticket_page(clients, other_case):
+    page = clients("portal").get(f"/my/ticket/{other_case['id']}")
+    assert page.status_code in (403, 404) or (
+        page.is_redirect
+        and f"/my/ticket/{other_case['id']}" not in page.headers.get("Location", "")
+    ), page.status_code
+
+
+def test_portal_closes_another_customers_ticket(clients, db, other_case):
+    before = db.row("helpdesk_ticket", other_case["id"])
+    clients("portal").get(f"/ticket/close?ticket_id={other_case['id']}&stage_id=0")
+    after = db.row("helpdesk_ticket", other_case["id"])
+    assert (after["stage_id"], after["write_date"]) == (
+        before["stage_id"],
+        before["write_date"],
+    )
+
+
+@pytest.fixture(scope="module")
+def other_attachment(admin, db, other_case):
+    secret = f"SEC-ATTACHMENT-{RUN}"
+    att_id = admin.call(
+        "ir.attachment",
+        "create",
+        {
+            "name": f"sec-{RUN}.txt",
+            "datas": base64.b64encode(secret.encode()).decode(),
+            "res_model": "helpdesk.ticket",
+            "res_id": other_case["id"],
+            "mimetype": "text/plain",
+        },
+    )
+    return att_id, secret
+
+
+@pytest.mark.parametrize("role", ["portal", "technician"])
+def test_web_content_of_another_customers_attachment(clients, other_attachment, role):
+    att_id, secret = other_attachment
+    client = clients(role)
+    for path in (
+        f"/web/content/{att_id}",
+        f"/web/content/{att_id}?download=true",
+        f"/web/content/ir.attachment/{att_id}/datas",
+        f"/web/image/{att_id}",
+    ):
+        response = client.get(path)
+        assert secret not in response.text, f"{role} downloaded {path}"
+    result, _error = client.try_call(
+        "ir.attachment", "read", [att_id], ["datas", "raw"], context=CRAFTED_CONTEXT
+    )
+    assert secret not in json.dumps(result) and base64.b64encode(
+        secret.encode()
+    ).decode() not in json.dumps(result)
