@@ -3,13 +3,14 @@
 {
     "name": "TC Ops Network",
     "summary": "Equipment registry, SNMP diagnostics and polling, TR-069 actions",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "ISP Operations",
     "website": "https://github.com/tc-ops/tc-ops",
     "author": "TC Ops",
     "license": "LGPL-3",
     "depends": ["tc_care"],
     "data": [
+        "security/tc_network_security.xml",
         "security/ir.model.access.csv",
         "data/tc_network_data.xml",
         "views/tc_equipment_views.xml",

@@ -1,5 +1,7 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from werkzeug.exceptions import BadRequest, Conflict
+
 from odoo import fields, http
 from odoo.http import request
 
@@ -7,6 +9,8 @@ from odoo.addons.helpdesk_mgmt.controllers.myaccount import CustomerPortalHelpde
 
 UPCOMING_STATES = ("to_schedule", "scheduled", "en_route", "on_site")
 MAX_TEXT = 1000
+# the only values of /my/appointments?message=
+MESSAGES = ("reschedule_requested", "confirmed")
 
 
 class TcFieldopsCustomerPortal(CustomerPortalHelpdesk):
@@ -14,10 +18,15 @@ class TcFieldopsCustomerPortal(CustomerPortalHelpdesk):
 
     Jobs are internal records (customers have no access to project tasks): they are
     read as superuser, always within the user's customer (commercial partner), and
-    only plain values leave the controller (``project.task._tc_portal_values``)."""
+    only plain values leave the controller (``project.task._tc_portal_values``).
+    Appointments are for customers (portal users): internal users see none. Every
+    parameter is checked: a job that is not the customer's is 404, one that cannot
+    change any more 409, a bad value 400."""
 
     def _tc_jobs(self, extra_domain=None):
         Task = request.env["project.task"].sudo()
+        if not request.env.user.share:
+            return Task.browse()
         domain = Task._tc_portal_domain(request.env.user.partner_id) + (
             extra_domain or []
         )
@@ -44,14 +53,16 @@ class TcFieldopsCustomerPortal(CustomerPortalHelpdesk):
         return values
 
     @http.route(["/my/appointments"], type="http", auth="user", website=True)
-    def tc_portal_my_appointments(self, **kw):
+    def tc_portal_my_appointments(self, message=None, **kw):
+        if message is not None and message not in MESSAGES:
+            raise BadRequest(request.env._("Unknown message."))
         values = self._prepare_portal_layout_values()
         jobs = self._tc_jobs(self._tc_upcoming_domain())
         values.update(
             {
                 "page_name": "tc_appointments",
                 "tc_appointments": [job._tc_portal_values() for job in jobs],
-                "tc_message": kw.get("message"),
+                "tc_message": message,
             }
         )
         return request.render("tc_fieldops.portal_my_appointments", values)
@@ -64,12 +75,14 @@ class TcFieldopsCustomerPortal(CustomerPortalHelpdesk):
         website=True,
     )
     def tc_portal_reschedule(self, job_id, reason="", preferred="", **kw):
+        reason = _text(reason, required=True)
+        preferred = _text(preferred)
         job = self._tc_own_job(job_id)
-        if not job or job.tc_job_state not in UPCOMING_STATES:
+        if not job:
             raise request.not_found()
-        job._tc_request_reschedule(
-            (reason or "").strip()[:MAX_TEXT], (preferred or "").strip()[:MAX_TEXT]
-        )
+        if job.tc_job_state not in UPCOMING_STATES:
+            raise Conflict(request.env._("This appointment can no longer change."))
+        job._tc_request_reschedule(reason, preferred)
         return request.redirect("/my/appointments?message=reschedule_requested")
 
     @http.route(
@@ -81,8 +94,10 @@ class TcFieldopsCustomerPortal(CustomerPortalHelpdesk):
     )
     def tc_portal_confirm(self, job_id, **kw):
         job = self._tc_own_job(job_id)
-        if not job or job.tc_job_state != "scheduled":
+        if not job:
             raise request.not_found()
+        if job.tc_job_state != "scheduled":
+            raise Conflict(request.env._("Only a scheduled appointment is confirmed."))
         job._tc_confirm_by_customer()
         return request.redirect("/my/appointments?message=confirmed")
 
@@ -97,3 +112,16 @@ class TcFieldopsCustomerPortal(CustomerPortalHelpdesk):
         )
         values["tc_appointments"] = [job._tc_portal_values() for job in jobs]
         return values
+
+
+def _text(value, required=False):
+    """A customer's free text: a string of at most MAX_TEXT characters (400
+    otherwise), stripped."""
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise BadRequest(
+            request.env._("Texts are limited to %(n)s characters.", n=MAX_TEXT)
+        )
+    value = value.strip()
+    if required and not value:
+        raise BadRequest(request.env._("Please tell us why."))
+    return value

@@ -1,3 +1,5 @@
+# the job lines (checks, equipment moves, materials) inherit this mixin: first
+from . import tc_fieldops_job_line_mixin  # isort: skip
 from . import (
     helpdesk_ticket,
     hr_employee,
@@ -6,6 +8,7 @@ from . import (
     project_task_type,
     res_partner,
     tc_case_timeline,
+    tc_equipment,
     tc_fieldops_checklist,
     tc_fieldops_equipment_move,
     tc_fieldops_job_check,

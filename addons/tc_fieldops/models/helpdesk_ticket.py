@@ -89,6 +89,7 @@ class HelpdeskTicket(models.Model):
         """Open a new dispatch job for this case (nothing is created before it is
         saved)."""
         self.ensure_one()
+        self.env["project.task"]._tc_check_group("tc_fieldops.group_dispatcher")
         project = self._tc_field_project()
         type_by_kind = {
             "tc_care.type_technical_fault": "repair",
@@ -119,6 +120,9 @@ class HelpdeskTicket(models.Model):
 
     def action_tc_view_jobs(self):
         self.ensure_one()
+        self.env["project.task"]._tc_check_group(
+            "tc_fieldops.group_technician", "tc_care.group_agent"
+        )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "tc_fieldops.project_task_action_jobs"
         )

@@ -1274,7 +1274,18 @@ class ProjectTask(models.Model):
             return None
         return latitude, longitude
 
+    @api.model
+    def _tc_check_group(self, *groups):
+        """Buttons are callable over RPC by anyone who reads the job: the role is
+        checked here, not only by the view."""
+        if self.env.su or any(self.env.user.has_group(g) for g in groups):
+            return
+        raise AccessError(
+            self.env._("Your role does not allow this action on dispatch jobs.")
+        )
+
     def _tc_check_field_access(self, states, action):
+        self._tc_check_group("tc_fieldops.group_technician")
         for job in self:
             if not job.tc_is_job:
                 raise UserError(
@@ -1352,7 +1363,7 @@ class ProjectTask(models.Model):
                 missing.append(self.env._("customer signature"))
             if not self.tc_signed_by:
                 missing.append(self.env._("name of the person who signed"))
-        installed = self.tc_equipment_move_ids.filtered(
+        installed = self.tc_equipment_move_ids.sudo().filtered(
             lambda m: m.direction == "installed" and m.equipment_id
         )
         if installed and not self.tc_location_id:
@@ -1401,7 +1412,22 @@ class ProjectTask(models.Model):
         today = fields.Date.context_today(self)
         location = self.tc_location_id
         directions = dict(moves._fields["direction"]._description_selection(self.env))
-        for move in moves.filtered("equipment_id"):
+        customer = (
+            self.partner_id.commercial_partner_id or location.commercial_partner_id
+        ).sudo()
+        # a device installed for another customer is not this job's to move (a
+        # mistyped or malicious serial): the dispatcher decides
+        elsewhere = moves.filtered(
+            lambda move: (
+                move.equipment_id.state == "installed"
+                and (
+                    move.equipment_id.partner_id.commercial_partner_id
+                    or move.equipment_id.location_id.commercial_partner_id
+                )
+                not in (customer, self.env["res.partner"])
+            )
+        )
+        for move in moves.filtered("equipment_id") - elsewhere:
             if move.direction == "installed":
                 vals = {
                     "state": "installed",
@@ -1422,15 +1448,28 @@ class ProjectTask(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
         unknown = moves.filtered(lambda move: not move.equipment_id)
+        texts = []
         if unknown:
-            text = self.env._(
-                "Not in the equipment registry: %(devices)s. Add them to the "
-                "registry and link them on the job.",
-                devices=", ".join(
-                    move.serial or move.mac or move.equipment_ref or "?"
-                    for move in unknown
-                ),
+            texts.append(
+                self.env._(
+                    "Not in the equipment registry: %(devices)s. Add them to the "
+                    "registry and link them on the job.",
+                    devices=", ".join(
+                        move.serial or move.mac or move.equipment_ref or "?"
+                        for move in unknown
+                    ),
+                )
             )
+        if elsewhere:
+            texts.append(
+                self.env._(
+                    "Not moved, installed for another customer: %(devices)s. Check "
+                    "the serial numbers and move them in the registry if right.",
+                    devices=", ".join(elsewhere.equipment_id.mapped("name")),
+                )
+            )
+        if texts:
+            text = "\n".join(texts)
             job = self.sudo()
             job.message_post(body=text, subtype_xmlid="mail.mt_note")
             job.activity_schedule(
@@ -1470,6 +1509,7 @@ class ProjectTask(models.Model):
             case.stage_id = stage
 
     def action_tc_cancel(self):
+        self._tc_check_group("tc_fieldops.group_dispatcher")
         self._tc_check_field_access(
             ("to_schedule", "scheduled", "en_route", "on_site"), self.env._("cancelled")
         )
@@ -1483,6 +1523,7 @@ class ProjectTask(models.Model):
         return True
 
     def action_tc_reopen(self):
+        self._tc_check_group("tc_fieldops.group_dispatcher")
         self._tc_check_field_access(("cancelled",), self.env._("reopened"))
         if self._tc_is_technician_only():
             raise AccessError(self.env._("Only dispatchers reopen jobs."))
@@ -1493,12 +1534,16 @@ class ProjectTask(models.Model):
 
     def action_tc_find_slots(self):
         self.ensure_one()
+        self._tc_check_group("tc_fieldops.group_dispatcher")
+        self.check_access("write")
         wizard = self.env["tc.fieldops.slot.finder"].create({"task_id": self.id})
         wizard.action_search()
         return wizard._tc_action()
 
     def action_tc_view_reschedules(self):
         self.ensure_one()
+        self._tc_check_group("tc_fieldops.group_technician", "tc_care.group_agent")
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Reschedule history"),
@@ -1524,15 +1569,27 @@ class ProjectTask(models.Model):
         ]
 
     def _tc_portal_values(self):
-        """Plain values of a job for its customer: nothing else leaves the server."""
+        """Plain, customer-facing values of a job for its customer: nothing else
+        leaves the server (not the job's internal name, dispatch notes, the
+        technician's full name, or a case that is not the customer's own, such as
+        an outage incident)."""
         self.ensure_one()
         job = self.sudo()
         states = dict(JOB_STATES)
         types = dict(job._fields["tc_job_type"]._description_selection(job.env))
         technician = job.tc_technician_id
+        case = job.tc_case_id
+        customer = (
+            job.partner_id.commercial_partner_id
+            or job.tc_location_id.commercial_partner_id
+        )
+        own_case = (
+            case
+            and not case.tc_is_incident
+            and case.partner_id.commercial_partner_id == customer
+        )
         return {
             "id": job.id,
-            "name": job.name,
             "type": types.get(job.tc_job_type, ""),
             "state": job.tc_job_state,
             "state_label": states.get(job.tc_job_state, ""),
@@ -1542,7 +1599,7 @@ class ProjectTask(models.Model):
             "address": job.tc_address or "",
             "technician": (technician.name or "").split(" ")[0] if technician else "",
             "confirmed": job.tc_customer_confirmed,
-            "case": job.tc_case_id.name or "",
+            "case": case.name if own_case else "",
             "can_change": job.tc_job_state in ("to_schedule", "scheduled"),
         }
 
@@ -1693,13 +1750,17 @@ class ProjectTask(models.Model):
     def action_tc_run_diagnostics(self):
         """Read the customer's device now (SNMP), from the job."""
         self.ensure_one()
-        return self._tc_job_equipment().action_run_diagnostics(
+        self._tc_check_group("tc_fieldops.group_dispatcher")
+        self.check_access("read")
+        return self._tc_job_equipment()._tc_run_diagnostics(
             ticket=self.tc_case_id or None
         )
 
     def action_tc_remote_reboot(self):
         """Try a remote reboot (TR-069) before sending someone."""
         self.ensure_one()
+        self._tc_check_group("tc_fieldops.group_dispatcher")
+        self.check_access("read")
         return self.env["tc.network.action"]._tc_tr069(
             self._tc_job_equipment(), "reboot", ticket=self.tc_case_id or None
         )

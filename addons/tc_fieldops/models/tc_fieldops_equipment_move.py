@@ -16,6 +16,7 @@ class TcFieldopsEquipmentMove(models.Model):
     on the job for the dispatcher."""
 
     _name = "tc.fieldops.equipment.move"
+    _inherit = ["tc.fieldops.job.line.mixin"]
     _description = "Equipment installed or removed on a job"
     _order = "id"
 
@@ -43,6 +44,9 @@ class TcFieldopsEquipmentMove(models.Model):
         compute_sudo=True,
         index="btree_not_null",
         ondelete="set null",
+        # technicians record what they scanned; which registry device it is, is
+        # the lookup's (or a dispatcher's) call
+        groups="tc_fieldops.group_dispatcher,tc_care.group_agent",
         help="Found in the equipment registry by serial number, else by MAC "
         "address; completing the job moves it.",
     )

@@ -1,6 +1,6 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class TcFieldopsJobCheck(models.Model):
@@ -8,8 +8,12 @@ class TcFieldopsJobCheck(models.Model):
     stored as an attachment of the item."""
 
     _name = "tc.fieldops.job.check"
+    _inherit = ["tc.fieldops.job.line.mixin"]
     _description = "Field job checklist item"
     _order = "sequence, id"
+    # a technician ticks, photographs and comments the items of the checklist
+    _tc_technician_fields = ("done", "photo", "note")
+    _tc_system_fields = ("done_at", "done_by_id")
 
     task_id = fields.Many2one(
         "project.task", "Job", required=True, ondelete="cascade", index=True
@@ -25,7 +29,7 @@ class TcFieldopsJobCheck(models.Model):
     photo = fields.Image(max_width=1920, max_height=1920)
     note = fields.Char()
 
-    def _done_vals(self, vals):
+    def _tc_line_vals(self, vals):
         if "done" in vals:
             vals = dict(vals)
             if vals["done"]:
@@ -33,10 +37,3 @@ class TcFieldopsJobCheck(models.Model):
             else:
                 vals.update(done_at=False, done_by_id=False)
         return vals
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        return super().create([self._done_vals(vals) for vals in vals_list])
-
-    def write(self, vals):
-        return super().write(self._done_vals(vals))

@@ -5,6 +5,7 @@ from odoo import fields, models
 
 class TcFieldopsMaterial(models.Model):
     _name = "tc.fieldops.material"
+    _inherit = ["tc.fieldops.job.line.mixin"]
     _description = "Material used on a job"
     _order = "id"
 

@@ -47,6 +47,7 @@ class TcFieldopsSlotFinder(models.TransientModel):
 
     def action_search(self):
         self.ensure_one()
+        self.env["project.task"]._tc_check_group("tc_fieldops.group_dispatcher")
         slots = self.task_id._tc_find_slots(
             date_from=self.date_from,
             days=self.days,
@@ -91,6 +92,7 @@ class TcFieldopsSlotFinderLine(models.TransientModel):
 
     def action_book(self):
         self.ensure_one()
+        self.env["project.task"]._tc_check_group("tc_fieldops.group_dispatcher")
         wizard = self.wizard_id
         wizard.task_id._tc_book(
             self.technician_id, self.start, self.end, reason=wizard.reason

@@ -30,10 +30,14 @@ class HelpdeskTicket(models.Model):
         )
 
     def action_tc_run_diagnostics(self):
+        """Button: diagnostics of the case's device."""
         self.ensure_one()
-        return self._tc_case_equipment().action_run_diagnostics(ticket=self)
+        self.env["tc.equipment"]._tc_check_operator()
+        return self._tc_case_equipment()._tc_run_diagnostics(ticket=self)
 
     def action_tc_remote_reboot(self):
+        """Button: TR-069 reboot of the case's device."""
         self.ensure_one()
+        self.env["tc.equipment"]._tc_check_operator()
         equipment = self._tc_case_equipment()
         return self.env["tc.network.action"]._tc_tr069(equipment, "reboot", ticket=self)

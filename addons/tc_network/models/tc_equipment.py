@@ -5,8 +5,10 @@ import logging
 import time
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..lib import profiles, snmp_client
 from ..lib.identifiers import normalize_mac, normalize_serial
@@ -34,6 +36,26 @@ HEALTH = [
     ("offline", "Offline"),
     ("unknown", "Unknown"),
 ]
+# Where a request to the device goes (SNMP host, port and credential through the
+# profile and indexes, the OLT/PON/ONU it is read on, the ACS device id): set and
+# changed by network managers only, whatever the path (form, import, RPC, context).
+NETWORK_TARGET_FIELDS = (
+    "mgmt_host",
+    "snmp_credential_id",
+    "snmp_profile_id",
+    "snmp_ifindex",
+    "olt_id",
+    "ont_ids",
+    "pon_port",
+    "pon_ifindex",
+    "onu_index",
+    "acs_device_id",
+)
+# the ACS finds a device without an ACS id by its serial, else its MAC: once a device
+# is registered they are target fields too
+NETWORK_IDENTITY_FIELDS = ("serial", "mac")
+# written by the poller and the diagnostics only
+SYSTEM_FIELDS = ("health", "health_reason", "last_seen", "last_polled_at")
 
 
 class _RetryRowByRow(Exception):
@@ -105,11 +127,18 @@ class TcEquipment(models.Model):
         default=True, help="Polled by the scheduled health check."
     )
     # health
-    health = fields.Selection(HEALTH, default="unknown", index=True, tracking=True)
+    health = fields.Selection(
+        HEALTH, default="unknown", index=True, tracking=True, readonly=True
+    )
     health_reason = fields.Char(readonly=True)
     last_seen = fields.Datetime(readonly=True)
     last_polled_at = fields.Datetime(readonly=True)
     action_ids = fields.One2many("tc.network.action", "equipment_id", "Actions")
+    is_network_manager = fields.Boolean(
+        compute="_compute_is_network_manager",
+        help="The current user may change the network target fields (form only; "
+        "write and create check it again).",
+    )
 
     _sql_constraints = [
         (
@@ -119,6 +148,10 @@ class TcEquipment(models.Model):
         ),
         ("mac_uniq", "unique(mac)", "Another piece of equipment has this MAC address."),
     ]
+
+    @api.depends_context("uid")
+    def _compute_is_network_manager(self):
+        self.is_network_manager = self._tc_is_network_manager()
 
     @api.depends("kind", "vendor", "model", "serial")
     def _compute_name(self):
@@ -158,9 +191,39 @@ class TcEquipment(models.Model):
                 ) from exc
         return vals
 
+    # -- who may change where requests go -------------------------------------------
+    @api.model
+    def _tc_is_network_manager(self):
+        return self.env.su or self.env.user.has_group(
+            "tc_network.group_network_manager"
+        )
+
+    def _tc_target_access_error(self, names):
+        return AccessError(
+            self.env._(
+                "Only network managers change where TC Ops reaches a device "
+                "(%(fields)s).",
+                fields=", ".join(self._fields[name].string for name in sorted(names)),
+            )
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
-        return super().create([self._tc_normalize_vals(v) for v in vals_list])
+        records = super().create([self._tc_normalize_vals(v) for v in vals_list])
+        if not self._tc_is_network_manager():
+            # checked on the created records, not on vals_list: default_* context
+            # keys and defaults count as much as explicit values
+            for rec in records:
+                names = {
+                    name
+                    for name in NETWORK_TARGET_FIELDS + SYSTEM_FIELDS[1:]
+                    if rec[name]
+                }
+                if rec.health != "unknown":
+                    names.add("health")
+                if names:
+                    raise rec._tc_target_access_error(names)
+        return records
 
     def _load_records(self, data_list, update=False):
         # load() (CSV import) first creates a whole batch; a UserError there is
@@ -175,8 +238,43 @@ class TcEquipment(models.Model):
                     raise _RetryRowByRow() from exc
         return super()._load_records(data_list, update=update)
 
+    def _tc_changed_fields(self, vals, names):
+        """The fields among ``names`` that ``vals`` really changes on ``self`` (an
+        import re-sending the same serial is no change)."""
+        changed = set()
+        for name in set(vals) & set(names):
+            field = self._fields[name]
+            value = vals[name]
+            if field.type == "one2many":
+                changed.add(name)
+                continue
+            if field.type == "many2one":
+                value = value.id if isinstance(value, models.BaseModel) else value
+            for rec in self:
+                current = rec[name].id if field.type == "many2one" else rec[name]
+                if (current or False) != (value or False):
+                    changed.add(name)
+                    break
+        return changed
+
     def write(self, vals):
         vals = self._tc_normalize_vals(vals)
+        if not self.env.su:
+            names = self._tc_changed_fields(vals, SYSTEM_FIELDS)
+            if names:
+                raise AccessError(
+                    self.env._(
+                        "The health of a device is written by the health check and "
+                        "the diagnostics only (%(fields)s).",
+                        fields=", ".join(sorted(names)),
+                    )
+                )
+            if not self._tc_is_network_manager():
+                names = self._tc_changed_fields(
+                    vals, NETWORK_TARGET_FIELDS + NETWORK_IDENTITY_FIELDS
+                )
+                if names:
+                    raise self._tc_target_access_error(names)
         moves = {}
         if {"location_id", "partner_id", "state"} & set(vals):
             moves = {r.id: (r.location_id, r.partner_id, r.state) for r in self}
@@ -300,9 +398,39 @@ class TcEquipment(models.Model):
         readings = profiles.evaluate(profile, values, **index)
         return readings, profiles.health(readings)
 
-    def action_run_diagnostics(self, ticket=None):
+    # -- buttons: who may press them ------------------------------------------------
+    @api.model
+    def _tc_operator_groups(self):
+        """Groups whose users run diagnostics and TR-069 actions (tc_fieldops adds
+        its dispatchers)."""
+        return ["tc_care.group_agent"]
+
+    @api.model
+    def _tc_check_operator(self, supervisor=False):
+        """Refuse a button to users who do not operate the network (and, for the
+        actions that can cut a customer off, to non-supervisors)."""
+        if self.env.su:
+            return
+        user = self.env.user
+        if supervisor and not user.has_group("tc_care.group_supervisor"):
+            raise AccessError(
+                self.env._("Only a supervisor may run this action on a device.")
+            )
+        if not any(user.has_group(group) for group in self._tc_operator_groups()):
+            raise AccessError(
+                self.env._("You are not allowed to run actions on network devices.")
+            )
+
+    def action_run_diagnostics(self):
+        """Button: diagnostics of this device, from its form."""
+        self._tc_check_operator()
+        return self._tc_run_diagnostics()
+
+    def _tc_run_diagnostics(self, ticket=None):
         """Read the device now, record the readings with their thresholds, post a
-        summary to the device and to the case, and show the result."""
+        summary to the device and to the case, and show the result. The target
+        (host, port, credential, indexes) is the registry record as stored; ``ticket``
+        is passed by server code only (a case or a job's case)."""
         self.ensure_one()
         self.check_access("read")
         action = self.env["tc.network.action"]._tc_start(
@@ -397,7 +525,7 @@ class TcEquipment(models.Model):
             }
             if health in ("online", "degraded"):
                 vals["last_seen"] = now
-            self.browse(ids).write(vals)
+            self.browse(ids).sudo().write(vals)
         turned_bad = [
             (device, new, reason)
             for device, old, new, reason in changed
@@ -439,9 +567,12 @@ class TcEquipment(models.Model):
         by_device = {c.tc_equipment_id.id: c for c in open_cases if c.tc_equipment_id}
         by_location = {c.tc_location_id.id: c for c in open_cases if c.tc_location_id}
         touched = Ticket
-        to_create = []
+        to_create, texts = [], []
+        health_labels = dict(HEALTH)
         for device, health, reason in turned_bad:
             case = by_device.get(device.id) or by_location.get(device.location_id.id)
+            # technical: the reason may name the OLT and its address; it goes to the
+            # diagnostic timeline (staff only), never to what the customer sees
             text = self.env._(
                 "%(eq)s turned %(health)s: %(reason)s",
                 eq=device.name,
@@ -459,7 +590,14 @@ class TcEquipment(models.Model):
                     "name": self.env._(
                         "%(eq)s is %(health)s", eq=device.name, health=health
                     ),
-                    "description": "<p>%s</p>" % text,
+                    # the case is the customer's (portal): a customer text only
+                    "description": Markup("<p>%s</p>")
+                    % self.env._(
+                        "Our network check found your device %(eq)s %(health)s. "
+                        "We are looking into it.",
+                        eq=device.name,
+                        health=health_labels[health].lower(),
+                    ),
                     "type_id": fault.id,
                     "partner_id": device.partner_id.id
                     or device.location_id.parent_id.id,
@@ -467,9 +605,10 @@ class TcEquipment(models.Model):
                     "tc_equipment_id": device.id,
                 }
             )
+            texts.append(text)
         created = Ticket.create(to_create) if to_create else Ticket
-        for case in created:
-            case._tc_timeline("diagnostic", case.name)
+        for case, text in zip(created, texts, strict=True):
+            case._tc_timeline("diagnostic", text)
         return touched | created
 
     def _tc_detect_pon_outages(self, polled):
@@ -504,6 +643,11 @@ class TcEquipment(models.Model):
                         "description": "<p>%s</p>" % ", ".join(onts.mapped("name")),
                         "type_id": self.env.ref("tc_care.type_technical_fault").id,
                         "tc_is_incident": True,
+                        # what affected customers read on the portal: never the
+                        # OLT's or PON port's internal names
+                        "tc_customer_notice": self.env._(
+                            "Service outage in your area. We are working on it."
+                        ),
                         "tc_incident_olt_ref": olt.name,
                         "tc_incident_pon_port": pon,
                         "tc_incident_location_ids": [(6, 0, onts.location_id.ids)],
@@ -520,9 +664,10 @@ class TcEquipment(models.Model):
             )
             if children:
                 children.write({"tc_incident_id": incident.id})
+                # incident entries are shown to the customer: no internal names
                 children._tc_timeline(
                     "incident",
-                    self.env._("Part of outage %(name)s", name=incident.display_name),
+                    self.env._("Part of a service outage in your area."),
                 )
             incidents |= incident
         return incidents
@@ -557,17 +702,22 @@ class TcEquipment(models.Model):
         return self.acs_device_id
 
     def action_tr069_reboot(self):
+        self._tc_check_operator()
         return self.env["tc.network.action"]._tc_tr069(self, "reboot")
 
     def action_tr069_refresh(self):
+        self._tc_check_operator()
         return self.env["tc.network.action"]._tc_tr069(
             self, "refresh", object_name="InternetGatewayDevice."
         )
 
     def action_tr069_factory_reset(self):
+        self._tc_check_operator(supervisor=True)
         return self.env["tc.network.action"]._tc_tr069(self, "factory_reset")
 
     def action_tr069_firmware(self):
+        self.ensure_one()
+        self._tc_check_operator(supervisor=True)
         return {
             "type": "ir.actions.act_window",
             "res_model": "tc.network.tr069.wizard",
@@ -581,6 +731,8 @@ class TcEquipment(models.Model):
         }
 
     def action_tr069_wifi(self):
+        self.ensure_one()
+        self._tc_check_operator()
         return {
             "type": "ir.actions.act_window",
             "res_model": "tc.network.tr069.wizard",
@@ -591,6 +743,7 @@ class TcEquipment(models.Model):
         }
 
     def action_tr069_get_parameters(self):
+        self._tc_check_operator()
         return self.env["tc.network.action"]._tc_tr069(
             self,
             "get_params",

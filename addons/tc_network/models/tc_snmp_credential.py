@@ -1,17 +1,27 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..lib import snmp_client
 
-SECRET_FIELDS = ("community", "auth_key", "priv_key")
+# stored secret -> its write-only input field
+SECRET_FIELDS = {
+    "community": "new_community",
+    "auth_key": "new_auth_key",
+    "priv_key": "new_priv_key",
+}
 
 
 class TcSnmpCredential(models.Model):
-    """How to talk SNMP to a device (usually an OLT). The secrets are readable by
-    managers only and never leave the server: they go into an ``SnmpTarget`` whose
-    repr, errors and logs mask them."""
+    """How to talk SNMP to a device (usually an OLT).
+
+    The secrets (community, v3 keys) never leave the server: the stored fields are
+    restricted to settings administrators (``groups``: no read, search or export for
+    anyone else), network managers set them through write-only fields that always
+    read back empty, and the secrets only go into an ``SnmpTarget`` whose repr,
+    errors and logs mask them. Creating, changing and deleting credentials is for
+    network managers only (ACL)."""
 
     _name = "tc.snmp.credential"
     _description = "SNMP credential"
@@ -23,23 +33,69 @@ class TcSnmpCredential(models.Model):
         default="2c",
     )
     port = fields.Integer(default=161, required=True)
-    community = fields.Char(groups="tc_care.group_manager", copy=False)
+    community = fields.Char(groups="base.group_system", copy=False)
     user = fields.Char("SNMPv3 user")
     auth_protocol = fields.Selection(
         [("SHA", "SHA"), ("SHA256", "SHA-256"), ("MD5", "MD5"), ("NONE", "None")],
         default="SHA",
     )
-    auth_key = fields.Char(groups="tc_care.group_manager", copy=False)
+    auth_key = fields.Char(groups="base.group_system", copy=False)
     priv_protocol = fields.Selection(
         [("AES", "AES-128"), ("AES256", "AES-256"), ("DES", "DES"), ("NONE", "None")],
         default="AES",
     )
-    priv_key = fields.Char(groups="tc_care.group_manager", copy=False)
+    priv_key = fields.Char(groups="base.group_system", copy=False)
+    # write-only inputs of the secrets: empty when read, a value sets the secret
+    new_community = fields.Char(
+        "New community", compute="_compute_new_secrets", inverse="_inverse_new_secrets"
+    )
+    new_auth_key = fields.Char(
+        "New auth key", compute="_compute_new_secrets", inverse="_inverse_new_secrets"
+    )
+    new_priv_key = fields.Char(
+        "New privacy key",
+        compute="_compute_new_secrets",
+        inverse="_inverse_new_secrets",
+    )
+    community_set = fields.Boolean(
+        "Community set", compute="_compute_secrets_set", compute_sudo=True
+    )
+    auth_key_set = fields.Boolean(
+        "Auth key set", compute="_compute_secrets_set", compute_sudo=True
+    )
+    priv_key_set = fields.Boolean(
+        "Privacy key set", compute="_compute_secrets_set", compute_sudo=True
+    )
     context_name = fields.Char(
         "SNMPv3 context", help="Empty: the device's default context."
     )
     timeout = fields.Float(default=2.0, help="Seconds per try.")
     retries = fields.Integer(default=1)
+
+    def _compute_new_secrets(self):
+        for rec in self:
+            rec.new_community = rec.new_auth_key = rec.new_priv_key = False
+
+    def _inverse_new_secrets(self):
+        # reached only by network managers (write/create ACL on this model); the
+        # check repeats it for any other path
+        if not self.env.su and not self.env.user.has_group(
+            "tc_network.group_network_manager"
+        ):
+            raise AccessError(self.env._("Only network managers set SNMP credentials."))
+        for rec in self:
+            vals = {
+                secret: rec[new] for secret, new in SECRET_FIELDS.items() if rec[new]
+            }
+            if vals:
+                rec.sudo().write(vals)
+
+    @api.depends("community", "auth_key", "priv_key")
+    def _compute_secrets_set(self):
+        for rec in self:
+            rec.community_set = bool(rec.community)
+            rec.auth_key_set = bool(rec.auth_key)
+            rec.priv_key_set = bool(rec.priv_key)
 
     @api.constrains("version", "user", "port", "timeout", "retries")
     def _check_values(self):

@@ -1,7 +1,11 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
-from odoo.exceptions import UserError
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
 
 WIFI_PATHS = {
     "igd": (
@@ -17,7 +21,10 @@ WIFI_PATHS = {
 
 class TcNetworkTr069Wizard(models.TransientModel):
     """Parameters for a TR-069 action. The Wi-Fi password is handed to the ACS
-    and forgotten: the wizard row is cleared right after the call."""
+    and forgotten: the wizard row is cleared after the call, whether it worked or
+    failed (a failure is shown as a notification so that the clearing commits), and
+    an invalid password is refused before the row is stored. Rows are private to
+    their creator (record rule)."""
 
     _name = "tc.network.tr069.wizard"
     _description = "TR-069 action"
@@ -36,32 +43,36 @@ class TcNetworkTr069Wizard(models.TransientModel):
         "I understand the customer may lose service during this action"
     )
 
-    def action_apply(self):
-        self.ensure_one()
-        Action = self.env["tc.network.action"]
-        if self.operation == "wifi":
-            if not self.ssid or not 1 <= len(self.ssid) <= 32:
-                raise UserError(
+    @api.constrains("ticket_id")
+    def _check_ticket(self):
+        # the action is logged on this case: it must be one the user can read
+        for wizard in self.filtered("ticket_id"):
+            wizard.ticket_id.check_access("read")
+
+    @api.constrains("operation", "ssid", "password")
+    def _check_wifi(self):
+        # refused at save time: an invalid password is never stored
+        if any(w.password and w.operation != "wifi" for w in self):
+            raise ValidationError(self.env._("A password is for a Wi-Fi change only."))
+        for wizard in self.filtered(lambda w: w.operation == "wifi"):
+            if not wizard.ssid or not 1 <= len(wizard.ssid) <= 32:
+                raise ValidationError(
                     self.env._("The Wi-Fi name must be 1 to 32 characters.")
                 )
-            if self.password and not 8 <= len(self.password) <= 63:
-                raise UserError(self.env._("A WPA password has 8 to 63 characters."))
-            ssid_path, key_path = WIFI_PATHS[self.data_model]
-            values = [(ssid_path, self.ssid, "xsd:string")]
-            secrets = ()
-            if self.password:
-                values.append((key_path, self.password, "xsd:string"))
-                secrets = (self.password,)
-            try:
-                return Action._tc_tr069(
-                    self.equipment_id,
-                    "wifi",
-                    ticket=self.ticket_id,
-                    secrets=secrets,
-                    values=values,
+            if wizard.password and not 8 <= len(wizard.password) <= 63:
+                raise ValidationError(
+                    self.env._("A WPA password has 8 to 63 characters.")
                 )
-            finally:
-                self.sudo().write({"password": False})
+
+    def action_apply(self):
+        """Button: run the Wi-Fi change or firmware upgrade on the wizard's device
+        (its registry record decides where the request goes)."""
+        self.ensure_one()
+        self.env["tc.equipment"]._tc_check_operator(
+            supervisor=self.operation == "firmware"
+        )
+        if self.operation == "wifi":
+            return self._tc_apply_wifi()
         if not self.confirm:
             raise UserError(
                 self.env._(
@@ -70,9 +81,56 @@ class TcNetworkTr069Wizard(models.TransientModel):
             )
         if not self.file_name:
             raise UserError(self.env._("Which firmware file?"))
-        return Action._tc_tr069(
+        return self.env["tc.network.action"]._tc_tr069(
             self.equipment_id,
             "firmware",
             ticket=self.ticket_id,
             file_name=self.file_name,
         )
+
+    def _tc_apply_wifi(self):
+        ssid_path, key_path = WIFI_PATHS[self.data_model]
+        values = [(ssid_path, self.ssid, "xsd:string")]
+        secrets = ()
+        if self.password:
+            values.append((key_path, self.password, "xsd:string"))
+            secrets = (self.password,)
+        failure = None
+        try:
+            with self.env.cr.savepoint():
+                try:
+                    result = self.env["tc.network.action"]._tc_tr069(
+                        self.equipment_id,
+                        "wifi",
+                        ticket=self.ticket_id,
+                        secrets=secrets,
+                        values=values,
+                    )
+                except UserError as exc:  # recorded as an error action: kept
+                    failure = exc
+        except Exception as exc:  # noqa: BLE001 - rolled back; the row is cleared
+            _logger.error(
+                "TR-069 Wi-Fi change on equipment %s failed: %s",
+                self.equipment_id.id,
+                type(exc).__name__,
+            )
+            failure = exc
+        # never raise past this point: a raise would roll the clearing back
+        self.sudo().write({"password": False})
+        if failure is None:
+            return result
+        message = (
+            str(failure.args[0])
+            if isinstance(failure, UserError)
+            else self.env._("The Wi-Fi change failed; nothing was stored.")
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Wi-Fi change failed"),
+                "message": message,
+                "type": "danger",
+                "sticky": True,
+            },
+        }
