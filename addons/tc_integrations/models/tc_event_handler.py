@@ -256,7 +256,7 @@ class TcEventHandler(models.AbstractModel):
         """Run tc_network's diagnostics; ``(result, detail)``."""
         try:
             with self.env.cr.savepoint():
-                action = equipment.action_run_diagnostics(ticket=case)
+                action = equipment._tc_run_diagnostics(ticket=case)
         except UserError as exc:  # not configured for SNMP: cannot check remotely
             case._tc_timeline("diagnostic", "Diagnostics not possible: %s" % exc)
             return "error", str(exc)
