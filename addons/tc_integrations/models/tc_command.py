@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools import masking
 from ..tools.api_client import DataPlaneClient, PermanentError, TransientError
@@ -24,6 +24,10 @@ COMMAND_STATES = [
 ]
 SENDABLE = ("pending", "retry")
 MAX_ATTEMPTS = 8
+# what the command is: fixed at creation, for everyone (superuser included)
+IMMUTABLE = frozenset(
+    {"name", "idempotency_key", "payload", "correlation_id", "res_model", "res_id"}
+)
 
 
 class TcCommand(models.Model):
@@ -38,6 +42,8 @@ class TcCommand(models.Model):
     _inherit = ["mail.thread", "tc.queued.record.mixin"]
     _tc_open_states = SENDABLE
     _order = "id desc"
+    # people have no write right (append-only); they may still note in the chatter
+    _mail_post_access = "read"
 
     name = fields.Char("Command", required=True, readonly=True, index=True)
     idempotency_key = fields.Char(
@@ -79,6 +85,18 @@ class TcCommand(models.Model):
         ),
     ]
 
+    # Override: append-only. ir.model.access gives people no create/write/unlink;
+    # what a command says (payload, type, idempotency key) never changes once
+    # written, not even through sudo(), so no retry can send what no approval made.
+    def write(self, vals):
+        if IMMUTABLE & set(vals):
+            raise AccessError(
+                self.env._(
+                    "A command's type, payload and idempotency key never change."
+                )
+            )
+        return super().write(vals)
+
     # -- outbox ------------------------------------------------------------------------
     @api.model
     def _tc_enqueue(
@@ -114,7 +132,9 @@ class TcCommand(models.Model):
         return command
 
     def _tc_schedule(self, eta=None):
-        for command in self:
+        # the job runs as the system (it writes the command's state), whoever
+        # pressed the button that queued it
+        for command in self.sudo():
             command.with_delay(
                 channel="root.tc_commands",
                 identity_key="tc.command:%s" % command.id,
@@ -129,7 +149,7 @@ class TcCommand(models.Model):
         self._tc_lock()
         if self.state not in SENDABLE:
             return "nothing to do: command is %s" % self.state
-        settings = self.env["tc.settings"].get()
+        settings = self.env["tc.settings"]._get()
         if not settings.api_configured:
             return self._tc_transient("data-plane API is not configured", None)
         client = DataPlaneClient(
@@ -287,13 +307,21 @@ class TcCommand(models.Model):
             )
 
     # -- operators --------------------------------------------------------------------
+    def _tc_check_operator(self):
+        if not self.env.user.has_group("tc_care.group_supervisor"):
+            raise AccessError(
+                self.env._("Only supervisors retry or cancel integration commands.")
+            )
+
     def action_retry(self):
-        """Send again with the same idempotency key."""
+        """Send again with the same idempotency key (supervisors). Changes the
+        state only: what is sent is what was written at creation."""
+        self._tc_check_operator()
         for command in self:
             if command.state == "acked":
                 raise UserError(self.env._("%s is already acknowledged.", command.name))
-        self.write({"state": "pending", "attempts": 0, "next_attempt_at": False})
-        for command in self:
+        self.sudo().write({"state": "pending", "attempts": 0, "next_attempt_at": False})
+        for command in self.sudo():
             command.message_post(
                 body=self.env._(
                     "Retried by %s (same idempotency key).", self.env.user.name
@@ -304,18 +332,19 @@ class TcCommand(models.Model):
         return True
 
     def action_open_ignore_wizard(self):
-        return self.env["tc.event"].action_open_ignore_wizard() | {
-            "context": {"active_model": self._name, "active_ids": self.ids}
-        }
+        self._tc_check_operator()
+        return self.env["tc.event"]._tc_ignore_wizard_action(self)
 
     def _tc_ignore(self, reason):
+        """Cancel (the ignore wizard, which checks the role)."""
+        self._tc_check_operator()
         if not (reason or "").strip():
             raise UserError(self.env._("Say why this is ignored."))
         for command in self:
             if command.state == "acked":
                 raise UserError(self.env._("%s is already acknowledged.", command.name))
-        self.write({"state": "cancelled", "next_attempt_at": False})
-        for command in self:
+        self.sudo().write({"state": "cancelled", "next_attempt_at": False})
+        for command in self.sudo():
             command.message_post(
                 body=self.env._(
                     "Cancelled by %(user)s: %(reason)s",

@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools import masking
 from ..tools.api_client import DataPlaneClient, DataPlaneError
@@ -29,6 +29,10 @@ CURSOR_PARAM = "tc_integrations.events_cursor"
 MAX_ATTEMPTS = 5  # failed handler runs before the event is "failed"
 MAX_DEFERRALS = 24  # out-of-order waits before the event is "failed"
 DEFER_SECONDS = 300
+# what the event is: fixed at ingestion, for everyone (superuser included)
+IMMUTABLE = frozenset(
+    {"event_id", "event_type", "source", "webhook_id", "correlation_id", "payload"}
+)
 BACKOFF_BASE = 30
 BACKOFF_CAP = 3600
 # case kind opened for a human when an event of this type cannot be handled
@@ -77,6 +81,8 @@ class TcEvent(models.Model):
     _tc_start_field = "received_at"
     _order = "id desc"
     _rec_name = "event_id"
+    # people have no write right (append-only); they may still note in the chatter
+    _mail_post_access = "read"
 
     event_id = fields.Char("Event id", required=True, readonly=True)
     event_type = fields.Char("Type", required=True, readonly=True, index=True)
@@ -113,6 +119,16 @@ class TcEvent(models.Model):
     _sql_constraints = [
         ("event_id_uniq", "unique(event_id)", "This event was already received."),
     ]
+
+    # Override: append-only. ir.model.access gives people no create/write/unlink;
+    # what was received (type, payload, ids) never changes, not even through
+    # sudo(), so a retry always runs the handler of the event as received.
+    def write(self, vals):
+        if IMMUTABLE & set(vals):
+            raise AccessError(
+                self.env._("An event's type, payload and ids never change.")
+            )
+        return super().write(vals)
 
     # -- ingestion (webhook and polling) ---------------------------------------------
     @api.model
@@ -177,7 +193,9 @@ class TcEvent(models.Model):
         return event, True
 
     def _tc_schedule(self, eta=None):
-        for event in self:
+        # the job runs as the system (it writes the event's state), whoever
+        # pressed the button that queued it
+        for event in self.sudo():
             event.with_delay(
                 channel="root.tc_events",
                 identity_key="tc.event:%s" % event.id,
@@ -332,11 +350,19 @@ class TcEvent(models.Model):
         self.sudo().write({"ticket_ids": [(4, t.id) for t in tickets]})
 
     # -- operators --------------------------------------------------------------------
+    def _tc_check_operator(self):
+        if not self.env.user.has_group("tc_care.group_supervisor"):
+            raise AccessError(
+                self.env._("Only supervisors retry or ignore integration events.")
+            )
+
     def action_retry(self):
+        """Run the handler again (supervisors); changes the state only."""
+        self._tc_check_operator()
         for event in self:
             if event.state == "done":
                 raise UserError(self.env._("%s is already done.", event.event_id))
-        self.write(
+        self.sudo().write(
             {
                 "state": "pending",
                 "attempts": 0,
@@ -344,7 +370,7 @@ class TcEvent(models.Model):
                 "next_attempt_at": False,
             }
         )
-        for event in self:
+        for event in self.sudo():
             event.message_post(
                 body=self.env._("Retried by %s.", self.env.user.name),
                 subtype_xmlid="mail.mt_note",
@@ -353,25 +379,32 @@ class TcEvent(models.Model):
         return True
 
     def action_open_ignore_wizard(self):
+        self._tc_check_operator()
+        return self._tc_ignore_wizard_action(self)
+
+    @api.model
+    def _tc_ignore_wizard_action(self, records):
         return {
             "type": "ir.actions.act_window",
             "res_model": "tc.integration.ignore",
             "view_mode": "form",
             "target": "new",
             "name": self.env._("Ignore"),
-            "context": {"active_model": self._name, "active_ids": self.ids},
+            "context": {"active_model": records._name, "active_ids": records.ids},
         }
 
     def _tc_ignore(self, reason):
+        """Ignore (the ignore wizard, which checks the role)."""
+        self._tc_check_operator()
         if not (reason or "").strip():
             raise UserError(self.env._("Say why this is ignored."))
         for event in self:
             if event.state == "done":
                 raise UserError(self.env._("%s is already done.", event.event_id))
-        self.write(
+        self.sudo().write(
             {"state": "ignored", "state_reason": reason[:250], "next_attempt_at": False}
         )
-        for event in self:
+        for event in self.sudo():
             event.message_post(
                 body=self.env._(
                     "Ignored by %(user)s: %(reason)s",
@@ -387,7 +420,7 @@ class TcEvent(models.Model):
     def _cron_poll_events(self, limit=100, max_pages=50):
         """Polling fallback: read ``GET /events?after=<cursor>`` page by page into
         the same ingestion path. The cursor is stored only with its page."""
-        settings = self.env["tc.settings"].get()
+        settings = self.env["tc.settings"]._get()
         if not settings.api_configured:
             _logger.info("tc.event polling skipped: data-plane API not configured")
             return 0

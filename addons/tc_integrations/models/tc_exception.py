@@ -11,7 +11,7 @@ its case): bulk assignment writes the case's assignee.
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 KINDS = [
@@ -192,7 +192,13 @@ class TcException(models.Model):
             row.timeline_ids = row.ticket_id.tc_timeline_ids[:50]
 
     # -- actions -----------------------------------------------------------------------
+    def _tc_check_group(self, group):
+        if not self.env.user.has_group(group):
+            raise AccessError(self.env._("The exception queue is for care staff."))
+
     def action_open_record(self):
+        """Button (care staff): the row's record, opened in the user's rights."""
+        self._tc_check_group("tc_care.group_agent")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -204,6 +210,8 @@ class TcException(models.Model):
         }
 
     def action_open_case(self):
+        """Button (care staff)."""
+        self._tc_check_group("tc_care.group_agent")
         self.ensure_one()
         if not self.ticket_id:
             raise UserError(self.env._("%s has no case yet.", self.name))
@@ -217,6 +225,8 @@ class TcException(models.Model):
         }
 
     def action_open_assign_wizard(self):
+        """Button (supervisors)."""
+        self._tc_check_group("tc_care.group_supervisor")
         return {
             "type": "ir.actions.act_window",
             "res_model": "tc.exception.assign",

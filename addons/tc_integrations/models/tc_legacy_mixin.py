@@ -1,6 +1,7 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 
@@ -26,6 +27,25 @@ class TcLegacyMixin(models.AbstractModel):
         copy=False,
         help="Id of this record in the system it was imported from.",
     )
+
+    # Override: readonly=True protects nothing over RPC; a person who re-points a
+    # legacy id makes the next import run update the wrong record. Only the
+    # importer (superuser) sets it.
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            set(self._tc_legacy_fields()) & set(vals) for vals in vals_list
+        ):
+            raise AccessError(self.env._("Legacy ids are set by the import only."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and set(self._tc_legacy_fields()) & set(vals):
+            raise AccessError(self.env._("Legacy ids are set by the import only."))
+        return super().write(vals)
+
+    def _tc_legacy_fields(self):
+        return ("tc_legacy_id", *self._tc_legacy_unique_columns)
 
     def init(self):
         res = super().init()

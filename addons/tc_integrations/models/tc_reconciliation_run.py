@@ -176,7 +176,7 @@ class TcReconciliationRun(models.Model):
     def _cron_reconcile(self):
         """Hourly: make sure the night that is due has a run, then run or resume
         every unfinished run (oldest first). Nothing to do most hours."""
-        settings = self.env["tc.settings"].get()
+        settings = self.env["tc.settings"]._get()
         if not settings.api_configured:
             _logger.info("reconciliation skipped: data-plane API not configured")
             return 0
@@ -249,7 +249,7 @@ class TcReconciliationRun(models.Model):
     _tc_retry_delays = (2, 10, 30)  # seconds before re-reading a page that failed
 
     def _tc_client(self):
-        settings = self.env["tc.settings"].get()
+        settings = self.env["tc.settings"]._get()
         if not settings.api_configured:
             raise UserError(self.env._("The data-plane API is not configured."))
         return DataPlaneClient(

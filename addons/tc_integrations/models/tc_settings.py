@@ -7,11 +7,15 @@ from ..settings import load_settings
 
 
 class TcSettings(models.AbstractModel):
-    """ORM entry point to the deployment settings (see ``settings.py``)."""
+    """ORM entry point to the deployment settings (see ``settings.py``).
+
+    Private on purpose: the settings hold the data-plane token, the webhook
+    secrets and the JWT configuration, and a public ``@api.model`` method is
+    callable over ``/web/dataset/call_kw`` by anyone, a portal user included."""
 
     _name = "tc.settings"
     _description = "TC Ops deployment settings"
 
     @api.model
-    def get(self):
+    def _get(self):
         return load_settings(config)

@@ -47,7 +47,6 @@ IMPORT_CONTEXT = {
     "mail_notrack": True,
     "mail_auto_subscribe_no_notify": True,
     "mail_activity_quick_update": True,
-    "tc_legacy_import": True,
     "active_test": False,
 }
 

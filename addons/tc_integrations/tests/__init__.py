@@ -10,6 +10,7 @@ from . import (
     test_partner_api_jwt,
     test_polling,
     test_reconciliation,
+    test_security,
     test_settings,
     test_webhook,
 )

@@ -18,14 +18,14 @@ class TestSettings(TransactionCase):
         }
         with patch.dict(config.options, keys), patch.dict(os.environ, {}, clear=False):
             os.environ.pop("TC_API_TOKEN", None)
-            settings = self.env["tc.settings"].get()
+            settings = self.env["tc.settings"]._get()
             self.assertEqual(settings.api_base_url, "http://127.0.0.1:8099")
             self.assertEqual(settings.webhook_secrets, ("whsec_a", "whsec_b"))
             self.assertTrue(settings.api_configured)
             self.assertNotIn("tok-123", repr(settings))
             self.assertEqual(settings.describe()["api_token"], "set")
             with patch.dict(os.environ, {"TC_API_TOKEN": "from-env"}):
-                self.assertEqual(self.env["tc.settings"].get().api_token, "from-env")
+                self.assertEqual(self.env["tc.settings"]._get().api_token, "from-env")
 
     def test_safe_empty_defaults(self):
         with patch.dict(config.options, {}, clear=False):
@@ -34,6 +34,6 @@ class TestSettings(TransactionCase):
             with patch.dict(os.environ, {}, clear=False):
                 for key in ("TC_API_BASE_URL", "TC_API_TOKEN", "TC_WEBHOOK_SECRET"):
                     os.environ.pop(key, None)
-                settings = self.env["tc.settings"].get()
+                settings = self.env["tc.settings"]._get()
         self.assertFalse(settings.api_configured)
         self.assertEqual(settings.webhook_secrets, ())

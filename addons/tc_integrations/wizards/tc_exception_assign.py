@@ -1,7 +1,7 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class TcExceptionAssign(models.TransientModel):
@@ -19,10 +19,15 @@ class TcExceptionAssign(models.TransientModel):
     )
 
     def action_confirm(self):
+        """Button (supervisors): the rows come from the context, so they are read
+        in the user's rights (record rules) before anything is assigned."""
+        if not self.env.user.has_group("tc_care.group_supervisor"):
+            raise AccessError(self.env._("Only supervisors assign exceptions."))
         if self.env.context.get("active_model") != "tc.exception":
             raise UserError(self.env._("Nothing to assign."))
         rows = self.env["tc.exception"].browse(self.env.context.get("active_ids") or [])
         rows = rows.exists()
+        rows.check_access("read")
         if not rows:
             raise UserError(self.env._("These exceptions were handled meanwhile."))
         rows._tc_assign(self.user_id)

@@ -3,7 +3,7 @@
 import base64
 
 from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools.legacy_format import ENTITIES
 
@@ -31,7 +31,10 @@ class TcLegacyImportWizard(models.TransientModel):
     batch_size = fields.Integer(default=500, required=True)
 
     def action_import(self):
+        """Button (care managers)."""
         self.ensure_one()
+        if not self.env.user.has_group("tc_care.group_manager"):
+            raise AccessError(self.env._("Only care managers import legacy files."))
         if not 1 <= self.batch_size <= 5000:
             raise UserError(self.env._("The batch size must be between 1 and 5000."))
         files = {}
