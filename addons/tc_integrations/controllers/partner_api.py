@@ -5,10 +5,13 @@
 Our own ``type="http"`` route parses the body so that every error is a JSON-RPC
 2.0 error object. Authentication: ``Authorization: Bearer tcp_...`` (a
 ``tc.partner.api.key``) or a gateway JWT verified against the configured JWKS,
-issuer and audience. A partner only ever sees records it submitted.
+issuer and audience (``exp``, ``iss`` and ``aud`` required; docs/architecture.md
+says why this is python-jose and not OCA auth_jwt). A partner only ever sees
+records it submitted; another partner's record answers as an unknown one.
 """
 
 import datetime
+import inspect
 import json
 import logging
 import threading
@@ -16,8 +19,9 @@ import time
 
 import requests
 from jose import JWTError, jwt
+from markupsafe import Markup
 
-from odoo import SUPERUSER_ID, http
+from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 
 from ..models.tc_partner_api_key import SCOPES, TOKEN_PREFIX, ip_allowed
@@ -34,9 +38,20 @@ PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = (
 INTERNAL_ERROR = -32603
 UNAUTHORIZED, FORBIDDEN, NOT_FOUND, RATE_LIMITED = -32001, -32003, -32004, -32029
 HTTP_STATUS = {UNAUTHORIZED: 401, FORBIDDEN: 403, RATE_LIMITED: 429}
-JWT_RATE_LIMIT = 60  # per minute and partner, in memory per worker
+JWT_RATE_LIMIT = 60  # per minute and partner, counted in the database
+JWT_ALGORITHMS = ["RS256", "ES256"]
+# what a JWT must carry: a token without expiry would be valid forever
+JWT_OPTIONS = {"require_exp": True, "require_iss": True, "require_aud": True}
+# the kinds a partner may open (reconciliation and order-review cases are ours)
+PARTNER_CASE_KINDS = (
+    "complaint",
+    "technical_fault",
+    "provisioning_failure",
+    "payment_dispute",
+    "general_inquiry",
+)
+CASE_REFS = ("order_ref", "invoice_ref", "payment_ref", "subscription_ref")
 _jwks_cache = {}
-_jwt_windows = {}
 _lock = threading.Lock()
 
 
@@ -80,7 +95,9 @@ class TcPartnerApi(http.Controller):
         readonly=False,
     )
     def tc_partner_jsonrpc(self, **_kw):
-        env = request.env(user=SUPERUSER_ID)
+        # superuser with an empty context: nothing of the client's session or
+        # request (lang, context keys) reaches the ORM calls below
+        env = api.Environment(request.env.cr, SUPERUSER_ID, {})
         rpc_id = None
         try:
             length = request.httprequest.content_length
@@ -164,30 +181,29 @@ class TcPartnerApi(http.Controller):
         return self._authenticate_jwt(env, token)
 
     def _authenticate_jwt(self, env, token):
-        settings = env["tc.settings"].get()
+        settings = env["tc.settings"]._get()
         if not settings.partner_jwt_configured:
             raise RpcError(UNAUTHORIZED, "Unauthorized: unknown key")
         try:
             claims = jwt.decode(
                 token,
                 _load_jwks(settings.partner_jwks),
-                algorithms=["RS256", "ES256"],
+                algorithms=JWT_ALGORITHMS,
                 audience=settings.partner_jwt_audience,
                 issuer=settings.partner_jwt_issuer,
+                options=JWT_OPTIONS,
             )
         except (JWTError, OSError, ValueError, requests.RequestException):
             raise RpcError(UNAUTHORIZED, "Unauthorized: invalid token") from None
         ref = claims.get("tc_partner_ref")
         partner = (
-            env["res.partner"].search([("ref", "=", ref)], limit=1) if ref else None
+            env["res.partner"].search([("ref", "=", ref)], limit=1)
+            if isinstance(ref, str) and ref
+            else None
         )
         if not partner:
             raise RpcError(FORBIDDEN, "Forbidden: token names no known partner")
-        window = int(time.time() // 60)
-        with _lock:
-            count = _jwt_windows.get((partner.id, window), 0) + 1
-            _jwt_windows.clear() if len(_jwt_windows) > 10000 else None
-            _jwt_windows[(partner.id, window)] = count
+        count = env["tc.partner.api.rate"]._tc_consume(partner, int(time.time() // 60))
         if count > JWT_RATE_LIMIT:
             raise RpcError(RATE_LIMITED, "Too many requests")
         scopes = str(claims.get("scope") or "").split()
@@ -209,10 +225,14 @@ class TcPartnerApi(http.Controller):
         scope, func = entry
         if scope not in caller.scopes:
             raise RpcError(FORBIDDEN, "Forbidden: this key lacks the %r scope" % scope)
+        method = getattr(self, func)
+        # missing or unknown names are the caller's error; a TypeError raised
+        # inside the method is ours (-32603), not "invalid params"
         try:
-            return getattr(self, func)(env, caller.partner, **params)
+            inspect.signature(method).bind(env, caller.partner, **params)
         except TypeError as exc:
             raise RpcError(INVALID_PARAMS, "Invalid params: %s" % exc) from None
+        return method(env, caller.partner, **params)
 
     @staticmethod
     def _str(value, name, required=True, size=128):
@@ -220,9 +240,83 @@ class TcPartnerApi(http.Controller):
             return None
         if not isinstance(value, str) or not value.strip() or len(value) > size:
             raise RpcError(
-                INVALID_PARAMS, "Invalid params: %s must be a non-empty string" % name
+                INVALID_PARAMS,
+                "Invalid params: %s must be a non-empty string of at most %d "
+                "characters" % (name, size),
             )
         return value.strip()
+
+    @staticmethod
+    def _dict(value, name):
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise RpcError(
+                INVALID_PARAMS, "Invalid params: %s must be an object" % name
+            )
+        return value
+
+    # -- whose records ---------------------------------------------------------------
+    @staticmethod
+    def _own_customers(env, partner):
+        """The partner's customers: itself and its contacts, and the customers of
+        the orders it submitted (never another partner's)."""
+        own = env["res.partner"].search([("id", "child_of", partner.id)])
+        own |= (
+            env["tc.order.review"]
+            .search([("tc_api_partner_id", "=", partner.id)])
+            .mapped("partner_id")
+        )
+        return own
+
+    @staticmethod
+    def _own_orders(env, partner):
+        """Order refs this partner submitted first: the same ref submitted later by
+        another partner is that partner's submission, and never shows it the
+        first one's records."""
+        env.cr.execute(
+            """
+            SELECT DISTINCT r.order_ref FROM tc_order_review r
+             WHERE r.tc_api_partner_id = %(p)s
+               AND NOT EXISTS (
+                   SELECT 1 FROM tc_order_review o
+                    WHERE o.order_ref = r.order_ref AND o.id < r.id
+                      AND o.tc_api_partner_id IS DISTINCT FROM %(p)s)
+            """,
+            {"p": partner.id},
+        )
+        return [row[0] for row in env.cr.fetchall()]
+
+    def _customer(self, env, partner, customer):
+        """The review's customer: one of the partner's own customers (by ``ref``,
+        else ``email``), else a new customer record. A ref or email of someone
+        else's customer never attaches the review to that customer, and answers
+        exactly as an unknown one (a new record, without the ref)."""
+        customer = self._dict(customer, "customer")
+        if not customer:
+            return partner
+        unknown = set(customer) - {"ref", "name", "email"}
+        if unknown:
+            raise RpcError(
+                INVALID_PARAMS,
+                "Invalid params: customer has unknown keys: %s"
+                % ", ".join(sorted(unknown))[:200],
+            )
+        ref = self._str(customer.get("ref"), "customer.ref", required=False)
+        name = self._str(customer.get("name"), "customer.name", False, size=250)
+        email = self._str(customer.get("email"), "customer.email", False, size=250)
+        own = self._own_customers(env, partner)
+        match = (
+            own.filtered(lambda p: ref and p.ref == ref)[:1]
+            or (own.filtered(lambda p: email and p.email == email)[:1])
+        )
+        if match:
+            return match
+        # the data plane matches customers by ref: a ref given by a partner is
+        # not proof of anything, so it is not stored on the new record
+        return env["res.partner"].create(
+            {"name": name or ref or email or "Unknown customer", "email": email}
+        )
 
     def _review_dict(self, review):
         return {
@@ -245,17 +339,6 @@ class TcPartnerApi(http.Controller):
     ):
         order_id = self._str(order_id, "order_id")
         requested_plan = self._str(requested_plan, "requested_plan")
-        Review = env["tc.order.review"]
-        existing = Review.search(
-            [("order_ref", "=", order_id), ("tc_api_partner_id", "=", partner.id)],
-            limit=1,
-        )
-        if existing:
-            return self._review_dict(existing)
-        if Review.search_count([("order_ref", "=", order_id)]):
-            raise RpcError(
-                INVALID_PARAMS, "Invalid params: order_id is already under review"
-            )
         if reasons is not None and (
             not isinstance(reasons, list)
             or not all(isinstance(r, str) for r in reasons)
@@ -263,26 +346,44 @@ class TcPartnerApi(http.Controller):
             raise RpcError(
                 INVALID_PARAMS, "Invalid params: reasons must be a list of codes"
             )
+        evidence = self._str(evidence, "evidence", required=False, size=5000)
+        customer = self._dict(customer, "customer")
+        Review = env["tc.order.review"]
+        existing = Review.search(
+            [("order_ref", "=", order_id), ("tc_api_partner_id", "=", partner.id)],
+            limit=1,
+        )
+        if existing:
+            return self._review_dict(existing)
         codes = reasons or ["other"]
         reason_recs = env["tc.order.review.reason"].search([("code", "in", codes)])
         if len(reason_recs) != len(set(codes)):
             raise RpcError(INVALID_PARAMS, "Invalid params: unknown reason code")
-        customer = customer if isinstance(customer, dict) else {}
+        # Order ids are the partner's: an order another partner (or the data
+        # plane) already holds for review is this partner's own submission, with
+        # the same answer as an unknown order; the reviewer is told below.
+        others = Review.search([("order_ref", "=", order_id)])
         review = Review.create(
             {
                 "order_ref": order_id,
-                "partner_id": env["tc.event.handler"]
-                ._customer({"customer": customer})
-                .id
-                if customer
-                else partner.id,
+                "partner_id": self._customer(env, partner, customer).id,
                 "requested_plan": requested_plan,
                 "reason_ids": [(6, 0, reason_recs.ids)],
-                "evidence": str(evidence)[:5000] if evidence else False,
+                "evidence": evidence or False,
                 "tc_api_partner_id": partner.id,
             }
         )
         review.ticket_id.write({"tc_api_partner_id": partner.id})
+        if others:
+            review.message_post(
+                body=env._(
+                    "Order %(ref)s is also under review as %(others)s: this "
+                    "submission comes from another partner.",
+                    ref=order_id,
+                    others=", ".join(others.mapped("name")),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
         return self._review_dict(review)
 
     def _order_review_status(self, env, partner, order_id):
@@ -309,21 +410,36 @@ class TcPartnerApi(http.Controller):
         self, env, partner, subject, description=None, kind="general_inquiry", refs=None
     ):
         subject = self._str(subject, "subject", size=250)
+        description = self._str(description, "description", False, size=10000)
+        if not isinstance(kind, str) or kind not in PARTNER_CASE_KINDS:
+            raise RpcError(
+                INVALID_PARAMS,
+                "Invalid params: kind must be one of %s"
+                % ", ".join(PARTNER_CASE_KINDS),
+            )
         case_type = env["helpdesk.ticket.type"].search(
             [("tc_code", "=", kind)], limit=1
         )
-        if not case_type or kind in ("reconciliation_mismatch", "order_review"):
+        if not case_type:
             raise RpcError(INVALID_PARAMS, "Invalid params: unknown case kind")
+        refs = self._dict(refs, "refs")
+        unknown = set(refs) - set(CASE_REFS)
+        if unknown:
+            raise RpcError(
+                INVALID_PARAMS,
+                "Invalid params: refs has unknown keys: %s"
+                % ", ".join(sorted(unknown))[:200],
+            )
         vals = {}
-        for key in ("order_ref", "invoice_ref", "payment_ref", "subscription_ref"):
-            value = (refs or {}).get(key) if isinstance(refs, dict) else None
-            if value is not None:
-                vals["tc_" + key] = self._str(value, key)
+        for key in CASE_REFS:
+            if refs.get(key) is not None:
+                vals["tc_" + key] = self._str(refs[key], key)
         case = env["helpdesk.ticket"].create(
             dict(
                 vals,
                 name=subject,
-                description="<p>%s</p>" % (description or subject),
+                # the partner's text is text: escaped, never markup
+                description=Markup("<p>%s</p>") % (description or subject),
                 type_id=case_type.id,
                 partner_id=partner.id,
                 tc_api_partner_id=partner.id,
@@ -376,14 +492,19 @@ class TcPartnerApi(http.Controller):
                     "Invalid params: %s must be an integer%s"
                     % (name, " in 1..%d" % top if top else " >= 0"),
                 )
-        orders = (
-            env["tc.order.review"]
-            .search_fetch([("tc_api_partner_id", "=", partner.id)], ["order_ref"])
-            .mapped("order_ref")
-        )
-        own = [("partner_id", "child_of", partner.id)]
+        customers = self._own_customers(env, partner)
+        orders = self._own_orders(env, partner)
+        own = [("partner_id", "in", customers.ids)]
         if orders:
-            own = ["|", ("order_ref", "in", orders)] + own
+            # an order's mismatch about someone else's customer stays theirs
+            own = [
+                "|",
+                "&",
+                ("order_ref", "in", orders),
+                "|",
+                ("partner_id", "=", False),
+                ("partner_id", "in", customers.ids),
+            ] + own
         mismatches = env["tc.reconciliation.mismatch"].search(
             own + domain, limit=limit, offset=offset, order="id"
         )

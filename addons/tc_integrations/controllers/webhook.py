@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 
-from odoo import SUPERUSER_ID, http
+from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 
 from ..tools import webhook
@@ -29,8 +29,10 @@ class TcWebhookController(http.Controller):
     def tc_events(self, **_kw):
         """Standard Webhooks receiver: verify the raw body, store once, answer 202.
         Every refusal stores nothing; no payload is ever logged."""
-        env = request.env(user=SUPERUSER_ID)
-        settings = env["tc.settings"].get()
+        # superuser with an empty context: nothing of the sender's session or
+        # request reaches the ORM (no context key can change what is stored)
+        env = api.Environment(request.env.cr, SUPERUSER_ID, {})
+        settings = env["tc.settings"]._get()
         if not settings.webhook_secrets:
             return _reply(
                 503,

@@ -203,3 +203,160 @@ class TestPartnerApi(HttpCase):
     def test_token_is_stored_hashed(self):
         self.assertNotIn(self.token, json.dumps(self.key.sudo().read()[0], default=str))
         self.assertTrue(self.token.startswith("tcp_" + self.key.prefix + "_"))
+
+    # -- issue 17: types, other partners' orders and customers -------------------------
+    def test_wrong_json_types_are_invalid_params(self):
+        count = self.env["helpdesk.ticket"].search_count([])
+        reviews = self.env["tc.order.review"].search_count([])
+        cases = [
+            ("case.open", {"subject": "x", "kind": ["technical_fault"]}, "kind"),
+            ("case.open", {"subject": "x", "kind": {"$ne": 1}}, "kind"),
+            ("case.open", {"subject": "x", "kind": 3}, "kind"),
+            ("case.open", {"subject": "x", "kind": "order_review"}, "kind"),
+            ("case.open", {"subject": "x", "kind": "reconciliation_mismatch"}, "kind"),
+            ("case.open", {"subject": ["x"]}, "subject"),
+            ("case.open", {"subject": "x", "description": 5}, "description"),
+            ("case.open", {"subject": "x", "refs": "ORD-1"}, "refs"),
+            ("case.open", {"subject": "x", "refs": {"order_ref": 1}}, "order_ref"),
+            ("case.open", {"subject": "x", "refs": {"tc_api_partner_id": 1}}, "refs"),
+            ("case.open", {"subject": "x", "partner_id": 1}, "partner_id"),
+            (
+                "order.submit_for_review",
+                {"order_id": 7, "requested_plan": "Fiber"},
+                "order_id",
+            ),
+            (
+                "order.submit_for_review",
+                {"order_id": "T-1", "requested_plan": "F", "reasons": "coverage"},
+                "reasons",
+            ),
+            (
+                "order.submit_for_review",
+                {"order_id": "T-1", "requested_plan": "F", "evidence": {"a": 1}},
+                "evidence",
+            ),
+            (
+                "order.submit_for_review",
+                {"order_id": "T-1", "requested_plan": "F", "customer": "C-1"},
+                "customer",
+            ),
+            (
+                "order.submit_for_review",
+                {"order_id": "T-1", "requested_plan": "F", "customer": {"ref": 9}},
+                "customer.ref",
+            ),
+            ("order.review_status", {"order_id": None}, "order_id"),
+        ]
+        for method, params, word in cases:
+            with self.subTest(method=method, params=params):
+                response = self._rpc(method, params)
+                self.assertEqual(response.status_code, 200, response.text)
+                error = response.json()["error"]
+                self.assertEqual(error["code"], -32602)
+                self.assertIn(word, error["message"])
+        self.assertEqual(self.env["helpdesk.ticket"].search_count([]), count)
+        self.assertEqual(self.env["tc.order.review"].search_count([]), reviews)
+
+    def test_case_text_is_escaped(self):
+        result = self._rpc(
+            "case.open",
+            {"subject": "x", "description": '<img src=x onerror="alert(1)">'},
+        ).json()["result"]
+        case = self.env["helpdesk.ticket"].browse(result["case_id"])
+        self.assertNotIn("<img", case.description)
+        self.assertIn("&lt;img", case.description)
+
+    def test_another_partners_order_answers_like_an_unknown_one(self):
+        params = {"order_id": "P-ORD-X", "requested_plan": "Fiber 500"}
+        mine = self._rpc("order.submit_for_review", params).json()["result"]
+        first = self.env["tc.order.review"].search([("order_ref", "=", "P-ORD-X")])
+        # status: "not found", exactly as for an order nobody submitted
+        hidden = self._rpc(
+            "order.review_status", {"order_id": "P-ORD-X"}, token=self.other_token
+        ).json()
+        unknown = self._rpc(
+            "order.review_status", {"order_id": "P-ORD-NONE"}, token=self.other_token
+        ).json()
+        self.assertEqual(hidden["error"], unknown["error"])
+        # submit: the same answer as for a new order (its own submission)
+        theirs = self._rpc(
+            "order.submit_for_review", params, token=self.other_token
+        ).json()
+        fresh = self._rpc(
+            "order.submit_for_review",
+            dict(params, order_id="P-ORD-NEW"),
+            token=self.other_token,
+        ).json()
+        self.assertEqual(theirs["result"]["state"], fresh["result"]["state"])
+        self.assertEqual(sorted(theirs["result"]), sorted(fresh["result"]))
+        self.assertNotEqual(theirs["result"]["review"], mine["review"])
+        self.assertNotEqual(theirs["result"]["case_id"], mine["case_id"])
+        reviews = self.env["tc.order.review"].search([("order_ref", "=", "P-ORD-X")])
+        self.assertEqual(len(reviews), 2)
+        self.assertEqual(first.tc_api_partner_id, self.acme)
+        second = reviews - first
+        self.assertEqual(second.tc_api_partner_id, self.other)
+        self.assertIn(first.name, second.message_ids[0].body)  # the reviewer is told
+        # the first partner's own answer is unchanged
+        status = self._rpc("order.review_status", {"order_id": "P-ORD-X"}).json()
+        self.assertEqual(status["result"]["review"], first.name)
+
+    def test_review_attaches_only_own_customers(self):
+        acme_customer = self.env["res.partner"].create(
+            {"name": "Acme's customer", "ref": "C-ACME-1", "email": "c1@acme.test"}
+        )
+        self.env["tc.order.review"].create(
+            {
+                "order_ref": "P-ORD-A1",
+                "partner_id": acme_customer.id,
+                "requested_plan": "Fiber",
+                "tc_api_partner_id": self.acme.id,
+            }
+        )
+        # the other partner names Acme's customer by ref, then by email
+        for n, customer in enumerate(
+            ({"ref": "C-ACME-1"}, {"email": "c1@acme.test", "name": "Who"})
+        ):
+            with self.subTest(customer=customer):
+                order = "P-ORD-O%d" % n
+                response = self._rpc(
+                    "order.submit_for_review",
+                    {"order_id": order, "requested_plan": "F", "customer": customer},
+                    token=self.other_token,
+                )
+                self.assertEqual(response.status_code, 200, response.text)
+                review = self.env["tc.order.review"].search([("order_ref", "=", order)])
+                self.assertNotEqual(review.partner_id, acme_customer)
+                self.assertFalse(review.partner_id.ref)  # the ref is not taken over
+                self.assertNotEqual(review.ticket_id.partner_id, acme_customer)
+        # Acme itself names its own customer and gets it
+        self._rpc(
+            "order.submit_for_review",
+            {
+                "order_id": "P-ORD-A2",
+                "requested_plan": "F",
+                "customer": {"ref": "C-ACME-1"},
+            },
+        )
+        review = self.env["tc.order.review"].search([("order_ref", "=", "P-ORD-A2")])
+        self.assertEqual(review.partner_id, acme_customer)
+        # and the other partner sees none of Acme's customer's mismatches
+        self.env["tc.reconciliation.mismatch"].create(
+            {
+                "mismatch_id": "pm_acme",
+                "mismatch_type": "amount_differs",
+                "partner_id": acme_customer.id,
+                "order_ref": "P-ORD-A1",
+                "first_seen_date": "2026-05-01",
+                "last_seen_date": "2026-05-01",
+            }
+        )
+        self._rpc(
+            "order.submit_for_review",
+            {"order_id": "P-ORD-A1", "requested_plan": "F"},
+            token=self.other_token,
+        )
+        other = self._rpc("reconciliation.mismatches", token=self.other_token).json()
+        self.assertEqual(other["result"], [])
+        own = self._rpc("reconciliation.mismatches").json()["result"]
+        self.assertEqual([m["mismatch_id"] for m in own], ["pm_acme"])

@@ -3,6 +3,7 @@
 """Partner API with a gateway JWT (python-jose), JWKS from a file and from a real
 HTTP server on 127.0.0.1."""
 
+import base64
 import json
 import tempfile
 import threading
@@ -85,7 +86,6 @@ class TestPartnerApiJwt(HttpCase):
     def setUp(self):
         super().setUp()
         partner_api._jwks_cache.clear()
-        partner_api._jwt_windows.clear()
         self.acme = self.env["res.partner"].create(
             {"name": "Acme Reseller", "is_company": True, "ref": "RES-ACME"}
         )
@@ -108,6 +108,18 @@ class TestPartnerApiJwt(HttpCase):
         return jwt.encode(
             payload, pem or self.pem, algorithm="RS256", headers={"kid": kid}
         )
+
+    def _token_none(self):
+        """alg "none": claims anyone can write."""
+
+        def b64(data):
+            return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=")
+
+        now = int(time.time())
+        claims = {"iss": ISSUER, "aud": AUDIENCE, "exp": now + 300}
+        claims["tc_partner_ref"] = "RES-ACME"
+        header = {"alg": "none", "kid": "gw-2026"}
+        return b".".join([b64(header), b64(claims), b""]).decode()
 
     def _rpc(self, token, method, **params):
         return self.opener.post(
@@ -160,6 +172,12 @@ class TestPartnerApiJwt(HttpCase):
             ("expired", self._token(iat=now - 900, exp=now - 600), 401, -32001),
             ("wrong audience", self._token(aud="someone-else"), 401, -32001),
             ("wrong issuer", self._token(iss="https://evil.test"), 401, -32001),
+            # issue 17: a token without expiry, audience or issuer is refused
+            ("no exp", self._token(exp=None), 401, -32001),
+            ("no aud", self._token(aud=None), 401, -32001),
+            ("no iss", self._token(iss=None), 401, -32001),
+            ("other audiences", self._token(aud=["a", "b"]), 401, -32001),
+            ("unsigned", self._token_none(), 401, -32001),
             ("unknown signer", self._token(pem=self.rogue_pem), 401, -32001),
             ("garbage", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", 401, -32001),
             ("no partner claim", self._token(tc_partner_ref=None), 403, -32003),
@@ -206,3 +224,17 @@ class TestPartnerApiJwt(HttpCase):
         self.assertEqual(set(statuses[:-1]), {200})  # -32004 not found, HTTP 200
         self.assertEqual(statuses[-1], 429)
         self.assertEqual(other.status_code, 200)  # counted per partner
+        # counted in the database (every worker sees the same count)
+        rows = self.env["tc.partner.api.rate"].search_read(
+            [("partner_id", "in", (self.acme | self.other).ids)],
+            ["partner_id", "count"],
+        )
+        self.assertEqual(
+            sorted((r["partner_id"][0], r["count"]) for r in rows),
+            sorted(
+                [
+                    (self.acme.id, partner_api.JWT_RATE_LIMIT + 1),
+                    (self.other.id, 1),
+                ]
+            ),
+        )
