@@ -3,7 +3,7 @@
 {
     "name": "TC Ops Orders",
     "summary": "Order review queue and maker-checker approvals for refunds and credits",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "ISP Operations",
     "website": "https://github.com/tc-ops/tc-ops",
     "author": "TC Ops",

@@ -361,7 +361,7 @@ class TcEventHandler(models.AbstractModel):
             )
         except ValueError:
             posted_at = None
-        request.action_mark_posted(
+        request._tc_mark_posted(
             posting_ref=_ref(data, "posting_ref", "credit_note_id") or None,
             posted_at=posted_at or None,
         )

@@ -1,5 +1,10 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Order reviews: the partner that submitted them, and the decision's command.
+
+``tc_api_partner_id`` is what the partner API shows a partner: it is set only by the
+partner API (superuser); tc_orders refuses it from every client in create/write."""
+
 from odoo import fields, models
 
 DECISION_COMMANDS = {
@@ -15,6 +20,7 @@ class TcOrderReview(models.Model):
         "res.partner",
         "Submitted by partner",
         readonly=True,
+        copy=False,
         index="btree_not_null",
         help="The API partner that submitted this order (partner API).",
     )

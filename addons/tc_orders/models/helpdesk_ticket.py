@@ -1,15 +1,24 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Cases: their refund/credit requests (buttons for the care team)."""
+
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
 
+    # refunds and credits are the care team's business, not the customer's
     tc_adjustment_ids = fields.One2many(
-        "tc.adjustment.request", "ticket_id", "Adjustment requests"
+        "tc.adjustment.request",
+        "ticket_id",
+        "Adjustment requests",
+        groups="tc_care.group_agent",
     )
-    tc_adjustment_count = fields.Integer(compute="_compute_tc_adjustment_count")
+    tc_adjustment_count = fields.Integer(
+        compute="_compute_tc_adjustment_count", groups="tc_care.group_agent"
+    )
 
     def _compute_tc_adjustment_count(self):
         data = self.env["tc.adjustment.request"]._read_group(
@@ -19,9 +28,16 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             ticket.tc_adjustment_count = counts.get(ticket.id, 0)
 
+    def _tc_check_agent(self):
+        if not self.env.user.has_group("tc_care.group_agent"):
+            raise AccessError(
+                self.env._("Only the care team requests refunds and credits.")
+            )
+
     def action_tc_request_adjustment(self):
         """Open a new refund/credit request prefilled from this case."""
         self.ensure_one()
+        self._tc_check_agent()
         return {
             "type": "ir.actions.act_window",
             "res_model": "tc.adjustment.request",
@@ -39,6 +55,7 @@ class HelpdeskTicket(models.Model):
 
     def action_tc_view_adjustments(self):
         self.ensure_one()
+        self._tc_check_agent()
         return {
             "type": "ir.actions.act_window",
             "res_model": "tc.adjustment.request",

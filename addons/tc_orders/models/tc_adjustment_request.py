@@ -1,8 +1,11 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from lxml import etree
 
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .tc_client_values import check_client_values, sanitize_defaults
 from .tc_trust import is_trusted, trusted
 
 STATES = [
@@ -24,6 +27,17 @@ TRANSITIONS = {
 }
 
 
+# relations of the request that only our workflow (or mail's own methods) change:
+# their write commands would create, rewrite or drop approvals, messages and followers
+SYSTEM_RELATIONS = (
+    "review_ids",
+    "message_ids",
+    "website_message_ids",
+    "message_follower_ids",
+    "message_partner_ids",
+    "activity_ids",
+    "rating_ids",
+)
 FROZEN_FIELDS = {
     "kind",
     "amount",
@@ -70,7 +84,13 @@ class TcAdjustmentRequest(models.Model):
         tracking=True,
     )
     state = fields.Selection(
-        STATES, default="draft", required=True, readonly=True, tracking=True, index=True
+        STATES,
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
     )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
@@ -87,7 +107,9 @@ class TcAdjustmentRequest(models.Model):
         currency_field="company_currency_id",
         compute="_compute_amount_company",
         store=True,
-        help="What the approval thresholds compare.",
+        readonly=True,
+        help="What the approval thresholds compare. Computed from the amount and its "
+        "currency, never written by anyone (see write).",
     )
     company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company currency"
@@ -120,6 +142,7 @@ class TcAdjustmentRequest(models.Model):
         default=lambda self: self.env.user,
         readonly=True,
         required=True,
+        copy=False,
         index=True,
     )
     submitted_at = fields.Datetime(readonly=True, copy=False)
@@ -210,17 +233,57 @@ class TcAdjustmentRequest(models.Model):
             self.payment_ref = self.payment_ref or ticket.tc_payment_ref
             self.subscription_ref = self.subscription_ref or ticket.tc_subscription_ref
 
+    @api.constrains("currency_id", "company_id")
+    def _check_currency(self):
+        """The tiers compare the amount converted to the company currency: a currency
+        without a rate would convert at 1 and could skip tiers."""
+        Rate = self.env["res.currency.rate"].sudo()
+        for rec in self:
+            currency = rec.currency_id
+            if currency == rec.company_id.currency_id:
+                continue
+            if not currency.active or not Rate.search_count(
+                [
+                    ("currency_id", "=", currency.id),
+                    ("company_id", "in", [False, rec.company_id.root_id.id]),
+                ],
+                limit=1,
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s: %(cur)s has no exchange rate, so the approval tiers "
+                        "cannot be chosen. Use %(company_cur)s or ask for the rate.",
+                        name=rec.name,
+                        cur=currency.name,
+                        company_cur=rec.company_id.currency_id.name,
+                    )
+                )
+
+    @api.model
+    def default_get(self, fields_list):
+        # the client's default_<field> context keys and personal defaults must not
+        # set a state, a maker or any other field TC Ops sets itself
+        return sanitize_defaults(
+            self, super().default_get(fields_list), SYSTEM_RELATIONS
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if vals.get("state", "draft") != "draft" and not is_trusted():
+                raise UserError(self.env._("A new adjustment request starts as draft."))
+            # data files (loaded as superuser) may name the maker; nobody else sets it
+            if not self.env.su:
+                vals.pop("maker_id", None)
+                if vals.get("name") == "/":
+                    del vals["name"]
+                vals.pop("state", None)
+            check_client_values(self, vals, SYSTEM_RELATIONS)
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code(
                     "tc.adjustment.request"
                 )
-            if vals.get("state", "draft") != "draft" and not is_trusted():
-                raise UserError(self.env._("A new adjustment request starts as draft."))
             # the maker is whoever creates it, never a value sent by a client
-            # (data files, loaded as superuser, may name one)
             if not (self.env.su and vals.get("maker_id")):
                 vals["maker_id"] = self.env.uid
         records = super().create(vals_list)
@@ -243,6 +306,19 @@ class TcAdjustmentRequest(models.Model):
         if self.env.context.get("skip_validation_check") and not is_trusted():
             # OCA's escape hatch is a context key, which any RPC client can send
             self = self.with_context(skip_validation_check=False)  # noqa: PLW0642
+        if "state" in vals and not (is_trusted() or self.env.su):
+            raise UserError(
+                self.env._(
+                    "Use the Submit, Approve, Reject, Cancel or Reset buttons to change "
+                    "the state of an adjustment request."
+                )
+            )
+        if "maker_id" in vals and not self.env.su:
+            raise UserError(self.env._("The maker of a request cannot be changed."))
+        # amount_company (what the tiers compare), the approvals, the posting: only
+        # our workflow writes them. Odoo stores a client's value for a readonly
+        # computed field until its dependencies change.
+        check_client_values(self, vals, SYSTEM_RELATIONS)
         frozen = FROZEN_FIELDS & set(vals)
         if frozen and not (is_trusted() or self.env.su):
             locked = self.filtered(lambda r: r.state != "draft")
@@ -255,16 +331,19 @@ class TcAdjustmentRequest(models.Model):
                         fields=", ".join(sorted(frozen)),
                     )
                 )
-        if "maker_id" in vals and not self.env.su:
-            raise UserError(self.env._("The maker of a request cannot be changed."))
-        if "state" in vals and not (is_trusted() or self.env.su):
-            raise UserError(
+        return super().write(vals)
+
+    def unlink(self):
+        # requests are the audit trail of refunds and credits: only the superuser
+        # (uninstall, data fixes) deletes them
+        if not self.env.su:
+            raise AccessError(
                 self.env._(
-                    "Use the Submit, Approve, Reject, Cancel or Reset buttons to change "
-                    "the state of an adjustment request."
+                    "Adjustment requests are never deleted: cancel %(names)s instead.",
+                    names=", ".join(self.mapped("name")),
                 )
             )
-        return super().write(vals)
+        return super().unlink()
 
     # -- state machine --------------------------------------------------------------
     def _set_state(self, new_state, **extra):
@@ -289,18 +368,32 @@ class TcAdjustmentRequest(models.Model):
                 dict(extra, state=new_state)
             )
 
-    def action_submit(self):
+    def _tc_check_maker(self, action):
+        """Submit, Cancel and Back to draft are the maker's own buttons."""
+        if self.env.su:
+            return
         for rec in self:
-            if rec.maker_id != self.env.user and not self.env.su:
-                raise UserError(
+            if rec.maker_id != self.env.user:
+                raise AccessError(
                     self.env._(
-                        "Only %(maker)s can submit %(name)s.",
+                        "Only %(maker)s can %(action)s %(name)s.",
                         maker=rec.maker_id.name,
+                        action=action,
                         name=rec.name,
                     )
                 )
+
+    def action_submit(self):
+        self._tc_check_maker(self.env._("submit"))
         self._set_state("to_approve", submitted_at=fields.Datetime.now())
+        # the tiers compare amount_company: convert at the rate of the day it is
+        # submitted, not of the day the draft was written
+        self.env.add_to_compute(self._fields["amount_company"], self)
+        self._recompute_recordset(["amount_company"])
         with trusted():
+            # approvals of an earlier submission never carry over to this one
+            self.review_ids.unlink()
+            self.invalidate_recordset(["need_validation", "review_ids"])
             self.request_validation()
             # OCA moves the first step to "pending" only when the *submitter* can
             # review (it cannot here): do it for everyone, so approvers can act
@@ -320,20 +413,30 @@ class TcAdjustmentRequest(models.Model):
         return True
 
     def action_cancel(self):
+        self._tc_check_maker(self.env._("cancel"))
         self._set_state("cancel")
         self._tc_sync_approval_activities()
         return True
 
     def action_reset_to_draft(self):
+        self._tc_check_maker(self.env._("reset"))
         with trusted():
+            # OCA's restart_validation only acts on requests awaiting approval (and
+            # keeps the reviews of rejected ones): drop every step, the next
+            # submission asks for all of them again
+            self.review_ids.unlink()
             self._set_state("draft")
-            self.restart_validation()
         self._tc_sync_approval_activities()
         return True
 
-    def action_mark_posted(self, posting_ref=None, posted_at=None):
-        """Called when the billing system reports the adjustment posted
-        (RefundPosted). Idempotent for a request already posted with that ref."""
+    def _tc_mark_posted(self, posting_ref=None, posted_at=None):
+        """The billing system reports the adjustment posted: tc_integrations'
+        RefundPosted handler calls this as the superuser. It is the only way to the
+        posted state. Idempotent for a request already posted with that ref."""
+        if not self.env.su:
+            raise AccessError(
+                self.env._("Only the billing system marks an adjustment as posted.")
+            )
         for rec in self:
             if rec.state == "posted" and (
                 not posting_ref or rec.posting_ref == posting_ref
@@ -359,7 +462,8 @@ class TcAdjustmentRequest(models.Model):
         """ "Awaiting my approval" as one SQL query. OCA searches every record with
         a review of the user and filters in Python (slow at volume: server-ux
         #496). Here only the actionable step is "pending" (approve_sequence), so
-        a pending review naming the user is exactly what they can decide."""
+        a pending review naming the user is exactly what they can decide, unless
+        they made the request or already decided a step of it."""
         if (operator, bool(value)) not in (("=", True), ("!=", False)):
             return super()._search_can_review(operator, value)
         return [
@@ -374,6 +478,11 @@ class TcAdjustmentRequest(models.Model):
                     ("reviewer_ids", "in", [self.env.uid]),
                 ],
             ),
+            (
+                "review_ids",
+                "not any",
+                [("model", "=", self._name), ("done_by", "=", self.env.uid)],
+            ),
         ]
 
     def _compute_has_comment(self):
@@ -382,28 +491,83 @@ class TcAdjustmentRequest(models.Model):
         for rec in self:
             rec.has_comment = True
 
-    def _tc_check_decision(self, reviews, verb):
+    def _add_tier_validation_buttons(self, node, params):
+        # OCA's Request / Restart Validation buttons: here Submit and Back to draft
+        # do that (and both OCA methods are refused over RPC)
+        return etree.fromstring(
+            '<div><field name="validation_status" invisible="1"/></div>'
+        )
+
+    def request_validation(self):
+        """Reviews are requested by Submit only, on the submitted amount."""
+        if not is_trusted():
+            raise AccessError(
+                self.env._("Submit the request to ask for its approvals.")
+            )
+        return super().request_validation()
+
+    def restart_validation(self):
+        """Approvals restart by Back to draft and a new submission only."""
+        if not is_trusted():
+            raise AccessError(
+                self.env._("Use Back to draft to restart the approvals of a request.")
+            )
+        return super().restart_validation()
+
+    def _tc_review_to_decide(self, tiers=None):
+        """The one approval step the current user may decide now on this request.
+
+        OCA lets a reviewer approve every consecutive step naming them in one go,
+        acts on the steps the comment wizard sends (a client value) and does not
+        exclude the maker. Here a person decides one step of this request at a
+        time, never as its maker, and never a second step of the same request."""
         self.ensure_one()
-        if self.env.user == self.maker_id:
-            raise UserError(
+        user = self.env.user
+        if tiers and tiers - self.review_ids:
+            raise AccessError(
                 self.env._(
-                    "You requested %(name)s yourself: another person must %(verb)s it.",
-                    name=self.name,
-                    verb=verb,
+                    "These approval steps are not steps of %(name)s.", name=self.name
                 )
             )
-        mine = reviews.filtered(
-            lambda r: (
-                r.status in ("waiting", "pending") and self.env.user in r.reviewer_ids
+        if self.state != "to_approve":
+            raise UserError(
+                self.env._("%(name)s is not awaiting approval.", name=self.name)
             )
-        )
-        if not mine:
+        if user == self.maker_id:
+            raise UserError(
+                self.env._(
+                    "You requested %(name)s yourself: another person must decide it.",
+                    name=self.name,
+                )
+            )
+        decided = self.review_ids.filtered(lambda r: r.done_by == user)
+        if decided:
+            raise UserError(
+                self.env._(
+                    "You already decided %(step)s of %(name)s: another person must "
+                    "decide its next step.",
+                    step=decided[0].name or decided[0].sequence,
+                    name=self.name,
+                )
+            )
+        sequences = self._get_sequences_to_approve(user)
+        review = self.review_ids.filtered(
+            lambda r: (
+                r.status in ("waiting", "pending")
+                and r.sequence in sequences
+                and user in r.reviewer_ids
+            )
+        ).sorted("sequence")[:1]
+        if not review or (tiers and review not in tiers):
             raise UserError(
                 self.env._(
                     "You have no approval step to decide on %(name)s.", name=self.name
                 )
             )
-        if any(not (r.comment or "").strip() for r in mine):
+        return review
+
+    def _tc_check_comment(self, review, verb):
+        if not (review.comment or "").strip():
             raise UserError(
                 self.env._(
                     "A comment is required to %(verb)s %(name)s.",
@@ -413,47 +577,44 @@ class TcAdjustmentRequest(models.Model):
             )
 
     def validate_tier(self):
-        self.ensure_one()
-        if self.env.user == self.maker_id:
-            self._tc_check_decision(self.review_ids, self.env._("approve"))
-        with trusted():
-            return super().validate_tier()
+        """Approve button: OCA's comment wizard for the one step the user may decide."""
+        review = self._tc_review_to_decide()
+        action = self._add_comment("validate", review)
+        action["context"]["default_comment"] = (
+            review.definition_id.comment_approve_default or ""
+        )
+        return action
 
     def reject_tier(self):
-        self.ensure_one()
-        if self.env.user == self.maker_id:
-            self._tc_check_decision(self.review_ids, self.env._("reject"))
-        with trusted():
-            return super().reject_tier()
+        """Reject button: OCA's comment wizard for the one step the user may decide."""
+        return self._add_comment("reject", self._tc_review_to_decide())
 
-    def _tc_post_decision(self, reviews, verb):
+    def _tc_post_decision(self, review, verb):
         """Every step in the chatter, with its comment (OCA only tells the next
         reviewers, and nothing when the last step decides)."""
-        for review in reviews.filtered(lambda r: r.done_by == self.env.user):
-            self.message_post(
-                body=self.env._(
-                    "%(step)s %(verb)s by %(user)s: %(comment)s",
-                    step=review.name or self.env._("Approval step %s", review.sequence),
-                    verb=verb,
-                    user=self.env.user.name,
-                    comment=review.comment,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+        # as the system: a decider need not be able to edit the request
+        self.sudo().message_post(
+            body=self.env._(
+                "%(step)s %(verb)s by %(user)s: %(comment)s",
+                step=review.name or self.env._("Approval step %s", review.sequence),
+                verb=verb,
+                user=self.env.user.name,
+                comment=review.comment,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
 
     def _validate_tier(self, tiers=False):
-        self._tc_check_decision(tiers or self.review_ids, self.env._("approve"))
+        review = self._tc_review_to_decide(tiers)
+        self._tc_check_comment(review, self.env._("approve"))
         with trusted():
-            result = super()._validate_tier(tiers)
-        self._tc_post_decision(
-            (tiers or self.review_ids).filtered(lambda r: r.status == "approved"),
-            self.env._("approved"),
-        )
+            result = super()._validate_tier(review)
+        self._tc_post_decision(review, self.env._("approved"))
         with trusted():
             self.review_ids._compute_can_review()
         if self.validation_status == "validated" and self.state == "to_approve":
             self._set_state("approved", approved_at=fields.Datetime.now())
-            self.message_post(
+            self.sudo().message_post(
                 body=self.env._("Approved: waiting for the billing system to post it."),
                 subtype_xmlid="mail.mt_note",
             )
@@ -461,25 +622,20 @@ class TcAdjustmentRequest(models.Model):
         return result
 
     def _rejected_tier(self, tiers=False):
-        self._tc_check_decision(tiers or self.review_ids, self.env._("reject"))
+        review = self._tc_review_to_decide(tiers)
+        self._tc_check_comment(review, self.env._("reject"))
         with trusted():
-            result = super()._rejected_tier(tiers)
-        self._tc_post_decision(
-            (tiers or self.review_ids).filtered(lambda r: r.status == "rejected"),
-            self.env._("rejected"),
-        )
+            result = super()._rejected_tier(review)
+        self._tc_post_decision(review, self.env._("rejected"))
         if self.state == "to_approve":
             self._set_state("rejected")
         self._tc_sync_approval_activities()
         return result
 
     def _update_counter(self, review_counter):
+        # OCA moves the next step to "pending" here (a write on tier.review)
         with trusted():
             return super()._update_counter(review_counter)
-
-    def restart_validation(self):
-        with trusted():
-            return super().restart_validation()
 
     def _tc_sync_approval_activities(self):
         """Each reviewer of a pending step has an approval activity, nobody else.
@@ -498,8 +654,10 @@ class TcAdjustmentRequest(models.Model):
                 pending = pending.filtered(
                     lambda r, s=first: not r.approve_sequence or r.sequence == s
                 )
-            wanted = pending.reviewer_ids - rec.maker_id
-            existing = rec.activity_ids.filtered(
+            # neither the maker nor someone who decided a step of it decides again
+            wanted = pending.reviewer_ids - rec.maker_id - rec.review_ids.done_by
+            # as the system: a decider may no longer read every activity of it
+            existing = rec.sudo().activity_ids.filtered(
                 lambda a: a.activity_type_id == act_type
             )
             stale = existing.filtered(lambda a, w=wanted: a.user_id not in w)
@@ -544,7 +702,7 @@ class TcAdjustmentRequest(models.Model):
             elif action == "cancel":
                 rec.action_cancel()
             elif action == "post":
-                request.action_mark_posted(posting_ref=comment)
+                request._tc_mark_posted(posting_ref=comment)
             else:
                 act = rec.validate_tier() if action == "approve" else rec.reject_tier()
                 self.env[act["res_model"]].with_user(rec.env.user).with_context(

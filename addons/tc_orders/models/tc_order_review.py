@@ -3,8 +3,9 @@
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
+from .tc_client_values import check_client_values, sanitize_defaults
 from .tc_trust import is_trusted, trusted
 
 STATES = [
@@ -22,6 +23,18 @@ TRANSITIONS = {
     "rejected": set(),
 }
 DECISIONS = {"approved", "rejected", "needs_info"}
+# what the orders service held the order for: the decision is about exactly this
+ORDER_FIELDS = {"order_ref", "partner_id", "requested_plan", "reason_ids", "evidence"}
+# relations only mail's own methods change (their write commands would add
+# messages, followers or activities as a field value)
+SYSTEM_RELATIONS = (
+    "message_ids",
+    "website_message_ids",
+    "message_follower_ids",
+    "message_partner_ids",
+    "activity_ids",
+    "rating_ids",
+)
 
 
 class TcOrderReviewReason(models.Model):
@@ -66,17 +79,30 @@ class TcOrderReview(models.Model):
     )
     evidence = fields.Text()
     state = fields.Selection(
-        STATES, default="new", required=True, readonly=True, tracking=True, index=True
+        STATES,
+        default="new",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
     )
     reviewer_id = fields.Many2one(
-        "res.users", "Claimed by", readonly=True, tracking=True, index="btree_not_null"
+        "res.users",
+        "Claimed by",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index="btree_not_null",
     )
-    claimed_at = fields.Datetime(readonly=True)
-    decision_reason = fields.Text(readonly=True, tracking=True)
-    decided_by_id = fields.Many2one("res.users", "Decided by", readonly=True)
-    decided_at = fields.Datetime(readonly=True)
+    claimed_at = fields.Datetime(readonly=True, copy=False)
+    decision_reason = fields.Text(readonly=True, copy=False, tracking=True)
+    decided_by_id = fields.Many2one(
+        "res.users", "Decided by", readonly=True, copy=False
+    )
+    decided_at = fields.Datetime(readonly=True, copy=False)
     ticket_id = fields.Many2one(
-        "helpdesk.ticket", "Case", readonly=True, index="btree_not_null"
+        "helpdesk.ticket", "Case", readonly=True, copy=False, index="btree_not_null"
     )
     # SLA of the linked case: one SLA engine (tc_care), not a second one here
     sla_status = fields.Selection(related="ticket_id.tc_sla_status", store=True)
@@ -87,26 +113,69 @@ class TcOrderReview(models.Model):
         "res.company", required=True, default=lambda self: self.env.company
     )
 
+    @api.model
+    def default_get(self, fields_list):
+        # the client's default_<field> context keys and personal defaults must not
+        # set a state, a decision, a case or a partner
+        return sanitize_defaults(
+            self, super().default_get(fields_list), SYSTEM_RELATIONS
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("tc.order.review")
             if vals.get("state", "new") != "new" and not is_trusted():
                 raise UserError(self.env._("A new order review starts as new."))
+            if not self.env.su:
+                if vals.get("name") == "/":
+                    del vals["name"]
+                vals.pop("state", None)
+            check_client_values(self, vals, SYSTEM_RELATIONS)
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("tc.order.review")
         reviews = super().create(vals_list)
         reviews._tc_create_cases()
         return reviews
 
     def write(self, vals):
-        protected = {"state", "reviewer_id", "decided_by_id", "decided_at"}
-        if protected & set(vals) and not (is_trusted() or self.env.su):
-            raise UserError(
-                self.env._(
-                    "Use Claim, Release and the decision buttons to move an order review."
+        if not (is_trusted() or self.env.su):
+            protected = {"state", "reviewer_id", "decided_by_id", "decided_at"}
+            if protected & set(vals):
+                raise UserError(
+                    self.env._(
+                        "Use Claim, Release and the decision buttons to move an "
+                        "order review."
+                    )
                 )
-            )
+            # the case, the partner that sent it, the decision: set by TC Ops
+            check_client_values(self, vals, SYSTEM_RELATIONS)
+            frozen = ORDER_FIELDS & set(vals)
+            if frozen:
+                raise UserError(
+                    self.env._(
+                        "%(fields)s of an order review come from the order and "
+                        "cannot be changed: the decision is about that order.",
+                        fields=", ".join(sorted(frozen)),
+                    )
+                )
+            decided = self.filtered(lambda r: r.state in ("approved", "rejected"))
+            if decided:
+                raise UserError(
+                    self.env._(
+                        "%(names)s: a decided order review cannot be changed.",
+                        names=", ".join(decided.mapped("name")),
+                    )
+                )
         return super().write(vals)
+
+    def _tc_check_reviewer(self):
+        """Claim, Release and the decisions are order reviewers' buttons."""
+        if not (
+            self.env.su or self.env.user.has_group("tc_orders.group_order_reviewer")
+        ):
+            raise AccessError(
+                self.env._("Only order reviewers can claim or decide order reviews.")
+            )
 
     def _tc_create_cases(self):
         case_type = self.env.ref("tc_care.type_order_review")
@@ -135,6 +204,8 @@ class TcOrderReview(models.Model):
     # -- claim / release -------------------------------------------------------------
     def _lock(self):
         """Row lock so two reviewers claiming at once cannot both win."""
+        if not self.ids:
+            return
         try:
             self.env.cr.execute(
                 "SELECT id FROM tc_order_review WHERE id IN %s FOR UPDATE NOWAIT",
@@ -147,6 +218,7 @@ class TcOrderReview(models.Model):
         self.invalidate_recordset(["reviewer_id", "state"])
 
     def action_claim(self):
+        self._tc_check_reviewer()
         self._lock()
         for review in self:
             if review.reviewer_id and review.reviewer_id != self.env.user:
@@ -171,6 +243,7 @@ class TcOrderReview(models.Model):
         return True
 
     def action_release(self):
+        self._tc_check_reviewer()
         supervisor = self.env.user.has_group("tc_care.group_supervisor")
         for review in self:
             if review.reviewer_id != self.env.user and not supervisor:
@@ -205,10 +278,13 @@ class TcOrderReview(models.Model):
 
     def action_decide(self, decision, reason):
         """Decide the reviews of ``self``: approved, rejected or needs_info, with a
-        reason. The claimer decides their review; a supervisor may decide in bulk."""
-        if decision not in DECISIONS:
+        reason. The claimer decides their review; a supervisor may decide in bulk.
+        The decide wizard's Confirm calls it; over RPC its arguments are checked
+        the same way."""
+        self._tc_check_reviewer()
+        if not isinstance(decision, str) or decision not in DECISIONS:
             raise UserError(self.env._("Unknown decision: %s", decision))
-        if not (reason or "").strip():
+        if not isinstance(reason, str) or not reason.strip():
             raise UserError(self.env._("A decision needs a reason."))
         supervisor = self.env.user.has_group("tc_care.group_supervisor")
         if len(self) > 1 and not supervisor:
@@ -270,6 +346,7 @@ class TcOrderReview(models.Model):
         return True
 
     def action_open_decide_wizard(self):
+        self._tc_check_reviewer()
         return {
             "type": "ir.actions.act_window",
             "res_model": "tc.order.review.decide",

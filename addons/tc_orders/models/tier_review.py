@@ -1,5 +1,7 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Approval steps (OCA tier.review) of our models: written only by our workflow."""
+
 from odoo import api, models
 from odoo.exceptions import AccessError
 
@@ -7,16 +9,6 @@ from .tc_trust import is_trusted
 
 # models whose reviews only our workflow methods may change
 GUARDED_MODELS = ("tc.adjustment.request",)
-GUARDED_FIELDS = {
-    "status",
-    "done_by",
-    "reviewed_date",
-    "res_id",
-    "model",
-    "definition_id",
-    "sequence",
-    "requested_by",
-}
 
 
 class TierReview(models.Model):
@@ -32,6 +24,12 @@ class TierReview(models.Model):
         return reviewers
 
     def _tc_guard(self, what):
+        """OCA grants every internal user full access to tier.review, and its flow
+        writes as the deciding user. For our models every field (reviewers, status,
+        who decided, comment, step) is set by base_tier_validation's own methods,
+        reached from Submit / Approve / Reject / Back to draft under tc_trust's
+        server-side flag; stored computes (reviewers from the tier definition) run
+        as superuser. A person's own write, create or unlink is refused."""
         if self.env.su or is_trusted():
             return
         if any(model in GUARDED_MODELS for model in self.mapped("model")):
@@ -43,21 +41,25 @@ class TierReview(models.Model):
                 )
             )
 
+    def _tc_refuse_new(self):
+        if not (self.env.su or is_trusted()):
+            raise AccessError(
+                self.env._(
+                    "Approvals of adjustment requests are created by submitting "
+                    "the request."
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         if any(vals.get("model") in GUARDED_MODELS for vals in vals_list):
-            if not (self.env.su or is_trusted()):
-                raise AccessError(
-                    self.env._(
-                        "Approvals of adjustment requests are created by submitting "
-                        "the request."
-                    )
-                )
+            self._tc_refuse_new()
         return super().create(vals_list)
 
     def write(self, vals):
-        if GUARDED_FIELDS & set(vals):
-            self._tc_guard(self.env._("changed"))
+        self._tc_guard(self.env._("changed"))
+        if vals.get("model") in GUARDED_MODELS:
+            self._tc_refuse_new()  # moving another model's review onto ours
         return super().write(vals)
 
     def unlink(self):

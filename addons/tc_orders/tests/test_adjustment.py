@@ -75,11 +75,9 @@ class TestAdjustmentTiers(TcOrdersCase):
         self.assertTrue(request.approved_at)
         # amounts are requests: it only becomes posted when billing says so
         # (the integration reports it, as the system user)
-        request.sudo().action_mark_posted(posting_ref="CN-77")
+        request.sudo()._tc_mark_posted(posting_ref="CN-77")
         self.assertEqual(request.state, "posted")
-        request.sudo().action_mark_posted(
-            posting_ref="CN-77"
-        )  # replayed event: no change
+        request.sudo()._tc_mark_posted(posting_ref="CN-77")  # replayed event: no change
         self.assertEqual(request.posting_ref, "CN-77")
         # the audit trail: every step with its comment
         bodies = " ".join(request.message_ids.mapped("body"))
@@ -192,7 +190,7 @@ class TestMakerChecker(TcOrdersCase):
     def test_illegal_transitions_are_refused_clearly(self):
         request = self._request(self.agent, 30)
         with self.assertRaisesRegex(UserError, "cannot become Posted"):
-            request.sudo().action_mark_posted("CN-1")
+            request.sudo()._tc_mark_posted("CN-1")
         with self.assertRaises(UserError):
             self.env["tc.adjustment.request"].with_user(self.agent).create(
                 {"amount": 5, "reason": "x", "state": "approved"}

@@ -1,1 +1,1 @@
-from . import tc_order_review_decide
+from . import comment_wizard, tc_order_review_decide

@@ -1,5 +1,7 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Decide one or several order reviews with one reason (the Decide button)."""
+
 from odoo import api, fields, models
 
 
@@ -24,5 +26,8 @@ class TcOrderReviewDecide(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
+        # the reviews are a client value: action_decide checks the role, the claim
+        # and the state of each
+        self.review_ids._tc_check_reviewer()
         self.review_ids.action_decide(self.decision, self.reason)
         return {"type": "ir.actions.act_window_close"}
