@@ -1,6 +1,6 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from werkzeug.exceptions import BadRequest, Conflict
+from werkzeug.exceptions import BadRequest
 
 from odoo import fields, http
 from odoo.http import request
@@ -21,7 +21,8 @@ class TcFieldopsCustomerPortal(CustomerPortalHelpdesk):
     only plain values leave the controller (``project.task._tc_portal_values``).
     Appointments are for customers (portal users): internal users see none. Every
     parameter is checked: a job that is not the customer's is 404, one that cannot
-    change any more 409, a bad value 400."""
+    change any more or a bad value 400 (website error pages
+    exist for 400/403/404/500 only)."""
 
     def _tc_jobs(self, extra_domain=None):
         Task = request.env["project.task"].sudo()
@@ -81,7 +82,7 @@ class TcFieldopsCustomerPortal(CustomerPortalHelpdesk):
         if not job:
             raise request.not_found()
         if job.tc_job_state not in UPCOMING_STATES:
-            raise Conflict(request.env._("This appointment can no longer change."))
+            raise BadRequest(request.env._("This appointment can no longer change."))
         job._tc_request_reschedule(reason, preferred)
         return request.redirect("/my/appointments?message=reschedule_requested")
 
@@ -97,7 +98,9 @@ class TcFieldopsCustomerPortal(CustomerPortalHelpdesk):
         if not job:
             raise request.not_found()
         if job.tc_job_state != "scheduled":
-            raise Conflict(request.env._("Only a scheduled appointment is confirmed."))
+            raise BadRequest(
+                request.env._("Only a scheduled appointment can be confirmed.")
+            )
         job._tc_confirm_by_customer()
         return request.redirect("/my/appointments?message=confirmed")
 

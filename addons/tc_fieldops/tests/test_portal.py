@@ -135,3 +135,32 @@ class TestPortalAppointments(TcFieldopsCommon, HttpCase):
         page = self.url_open("/my/appointments?message=confirmed")
         self.assertIn("Thank you for confirming", page.text)
         self.assertIn("Confirmed", page.text)
+
+    def test_parameters_are_checked(self):
+        self.authenticate("tc_fo_portal_a", "tc_fo_portal_a")
+        page = self.url_open("/my/appointments?message=<script>alert(1)</script>")
+        self.assertEqual(page.status_code, 400)
+        response = self._post(
+            f"/my/appointments/{self.job_a.id}/reschedule", reason="x" * 1001
+        )
+        self.assertEqual(response.status_code, 400)
+        response = self._post(f"/my/appointments/{self.job_a.id}/reschedule")
+        self.assertEqual(response.status_code, 400, "a reason is required")
+        self.assertFalse(self.job_a.activity_ids)
+        # confirming twice is fine; confirming a job that is not scheduled is not
+        self.job_a.sudo()._tc_set_state("cancelled")
+        response = self._post(f"/my/appointments/{self.job_a.id}/confirm")
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self.job_a.tc_customer_confirmed)
+
+    def test_staff_have_no_appointments(self):
+        """/my/appointments is the customers': a technician (internal user) whose
+        partner happens to be the customer's sees nothing there."""
+        self.tech_a.partner_id.parent_id = self.customer_a
+        self.authenticate("tc_fo_tech_a", "tc_fo_tech_a")
+        page = self.url_open("/my/appointments")
+        self.assertEqual(page.status_code, 200)
+        self.assertNotIn(f'data-tc-appointment-id="{self.job_a.id}"', page.text)
+        response = self._post(f"/my/appointments/{self.job_a.id}/confirm")
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(self.job_a.tc_customer_confirmed)

@@ -173,3 +173,173 @@ class TestFieldopsSecurity(TcFieldopsCase):
         self.assertEqual(job.read(["tc_job_state"])[0]["tc_job_state"], "scheduled")
         with self.assertRaises(AccessError):
             job.write({"tc_dispatch_notes": "agents do not dispatch"})
+
+
+@tagged("post_install", "-at_install")
+class TestFieldopsAttacks(TcFieldopsCase):
+    """What a technician on a phone (or anyone with a browser console) tries over
+    RPC: other technicians' jobs, other customers' devices, the dispatcher's
+    buttons. Each test looks at the database afterwards."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.job_a = cls._job("Alice's job", "Mon 09:00", "Mon 11:00", cls.emp_a)
+        cls.job_b = cls._job(
+            "Bruno's job",
+            "Mon 13:00",
+            "Mon 15:00",
+            cls.emp_b,
+            partner_id=cls.customer_b.id,
+            tc_location_id=cls.location_b.id,
+        )
+        env = cls.env
+        cls.check_a = env["tc.fieldops.job.check"].create(
+            {"task_id": cls.job_a.id, "name": "Optical power", "required": True}
+        )
+        cls.material_a = env["tc.fieldops.material"].create(
+            {"task_id": cls.job_a.id, "name": "Cable"}
+        )
+        cls.move_a = env["tc.fieldops.equipment.move"].create(
+            {"task_id": cls.job_a.id, "serial": "UNKNOWN-1"}
+        )
+
+    def test_lines_never_move_to_another_job(self):
+        for line in (self.check_a, self.material_a, self.move_a):
+            with self.assertRaisesText(AccessError, "stays on that job"):
+                line.with_user(self.tech_a).write({"task_id": self.job_b.id})
+            self.assertEqual(line.task_id, self.job_a)
+        # nor through the job's one2many (a "set" on the other job)
+        with self.assertRaises(AccessError):
+            self.job_b.with_user(self.tech_a).write(
+                {"tc_material_ids": [(4, self.material_a.id)]}
+            )
+        self.assertFalse(self.job_b.tc_material_ids)
+
+    def test_technician_creates_nothing_on_others_jobs(self):
+        tech = self.tech_a
+        with self.assertRaises(AccessError):
+            self.env["tc.fieldops.material"].with_user(tech).create(
+                {"task_id": self.job_b.id, "name": "Injected"}
+            )
+        with self.assertRaises(AccessError):
+            self.env["tc.fieldops.equipment.move"].with_user(tech).create(
+                {"task_id": self.job_b.id, "serial": "X"}
+            )
+        self.assertFalse(self.job_b.sudo().tc_material_ids)
+        self.assertFalse(self.job_b.sudo().tc_equipment_move_ids)
+
+    def test_technician_ticks_items_but_not_their_rules(self):
+        check = self.check_a.with_user(self.tech_a)
+        check.write({"done": True, "note": "-18 dBm"})
+        self.assertEqual(self.check_a.done_by_id, self.tech_a)
+        for vals in (
+            {"required": False},
+            {"photo_required": False},
+            {"done_by_id": self.tech_b.id},
+            {"name": "Renamed"},
+        ):
+            with self.assertRaises(AccessError):
+                check.write(vals)
+        self.assertTrue(self.check_a.required)
+        self.assertEqual(self.check_a.done_by_id, self.tech_a)
+        with self.assertRaises(AccessError):  # recorded by TC Ops, even for dispatch
+            self.check_a.with_user(self.dispatcher).write({"done_at": False})
+
+    def test_closed_jobs_are_closed_to_technicians(self):
+        self.job_a.sudo()._tc_set_state("done")
+        with self.assertRaisesText(AccessError, "is closed"):
+            self.material_a.with_user(self.tech_a).write({"quantity": 99})
+        with self.assertRaises(AccessError):
+            self.move_a.with_user(self.tech_a).unlink()
+        with self.assertRaises(AccessError):
+            self.env["tc.fieldops.material"].with_user(self.tech_a).create(
+                {"task_id": self.job_a.id, "name": "After the fact"}
+            )
+        self.assertEqual(self.material_a.quantity, 1.0)
+        # a dispatcher corrects it
+        self.material_a.with_user(self.dispatcher).write({"quantity": 2})
+        self.assertEqual(self.material_a.quantity, 2.0)
+
+    def test_registry_devices_are_not_the_technicians(self):
+        device = self.env["tc.equipment"].create(
+            {
+                "kind": "ont",
+                "vendor": "Huawei",
+                "serial": "BETO0NT00001",
+                "state": "installed",
+                "location_id": self.location_b.id,
+                "partner_id": self.customer_b.id,
+            }
+        )
+        move = self.move_a.with_user(self.tech_a)
+        with self.assertRaises(AccessError):
+            move.write({"equipment_id": device.id})
+        with self.assertRaises(AccessError):
+            move.read(["equipment_id"])
+        with self.assertRaises(AccessError):
+            self.env["tc.equipment"].with_user(self.tech_a).browse(device.id).read(
+                ["serial"]
+            )
+        with self.assertRaises(AccessError):
+            self.env["tc.snmp.credential"].with_user(self.tech_a).search([])
+        # scanning another customer's installed device as "removed" on Ana's job
+        # does not take it from Beto: the dispatcher is told
+        self.job_a.sudo().write({"tc_location_id": self.location_a.id})
+        move.write({"direction": "removed", "serial": "beto0nt00001"})
+        self.assertEqual(self.move_a.equipment_id, device)
+        self.job_a.sudo()._tc_apply_equipment_moves()
+        self.assertEqual(
+            (device.state, device.location_id), ("installed", self.location_b)
+        )
+        self.assertTrue(
+            self.job_a.message_ids.filtered(
+                lambda m: "installed for another customer" in (m.body or "")
+            )
+        )
+
+    def test_buttons_check_the_role(self):
+        job = self.job_a.with_user(self.tech_a)
+        for method in (
+            "action_tc_cancel",
+            "action_tc_reopen",
+            "action_tc_find_slots",
+            "action_tc_run_diagnostics",
+            "action_tc_remote_reboot",
+        ):
+            with self.assertRaises(AccessError, msg=method):
+                getattr(job, method)()
+        for method in ("action_tc_start", "action_tc_check_in", "action_tc_complete"):
+            with self.assertRaises(AccessError, msg=method):
+                getattr(self.job_a.with_user(self.agent), method)()
+        self.assertEqual(self.job_a.tc_job_state, "scheduled")
+        wizard = self.env["tc.fieldops.slot.finder"].create({"task_id": self.job_a.id})
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.tech_a).action_search()
+        with self.assertRaises(AccessError):
+            self.case_a.with_user(self.tech_a).action_tc_new_job()
+        # the technician's own buttons still work on their own job
+        job.action_tc_start()
+        self.assertEqual(self.job_a.tc_job_state, "en_route")
+
+    def test_portal_values_are_customer_facing(self):
+        incident = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Outage: PON 0/1/1 on OLT MA5800",
+                "description": "x",
+                "tc_is_incident": True,
+            }
+        )
+        self.job_a.sudo().write(
+            {
+                "tc_case_id": incident.id,
+                "tc_dispatch_notes": "Customer is difficult",
+            }
+        )
+        values = self.job_a._tc_portal_values()
+        self.assertEqual(values["case"], "")
+        self.assertNotIn("name", values)
+        self.assertNotIn("Customer is difficult", str(values))
+        self.assertEqual(values["technician"], "Alice")
+        self.job_a.sudo().tc_case_id = self.case_a
+        self.assertEqual(self.job_a._tc_portal_values()["case"], self.case_a.name)

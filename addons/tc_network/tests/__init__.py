@@ -1,1 +1,1 @@
-from . import test_diagnostics, test_equipment, test_tr069
+from . import test_diagnostics, test_equipment, test_security, test_tr069
