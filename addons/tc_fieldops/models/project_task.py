@@ -50,6 +50,20 @@ TECHNICIAN_WRITABLE_FIELDS = {
     "tc_equipment_move_ids",
     "tc_material_ids",
 }
+# written by the field buttons and the portal only (server side, as superuser): the
+# record of when and where the work was done, never typed in
+JOB_SYSTEM_FIELDS = {
+    "tc_started_at",
+    "tc_checkin_at",
+    "tc_checkin_latitude",
+    "tc_checkin_longitude",
+    "tc_checkin_distance_m",
+    "tc_checkout_at",
+    "tc_checkout_latitude",
+    "tc_checkout_longitude",
+    "tc_signed_on",
+    "tc_confirmed_at",
+}
 MARKER_COLORS = {
     "to_schedule": "#9e9e9e",
     "scheduled": "#1f6fb5",
@@ -579,9 +593,30 @@ class ProjectTask(models.Model):
             )
         self._tc_notify_customer("tc_fieldops.mail_template_job_scheduled")
 
-    def write(self, vals):
-        jobs = self._tc_jobs()
-        if jobs and self._tc_is_technician_only():
+    def _tc_check_write(self, jobs, vals):
+        """Who may change what on dispatch jobs ``jobs`` (checked on every write,
+        whatever the path): the server records times and positions, technicians
+        record the work on their open jobs, the status moves with the buttons."""
+        if not self.env.su and JOB_SYSTEM_FIELDS & set(vals):
+            raise AccessError(
+                self.env._(
+                    "When and where a job was worked is recorded by its buttons: "
+                    "%(fields)s cannot be changed.",
+                    fields=", ".join(
+                        self._fields[f].string
+                        for f in sorted(JOB_SYSTEM_FIELDS & set(vals))
+                    ),
+                )
+            )
+        if self._tc_is_technician_only():
+            closed = jobs.filtered(lambda j: j.tc_job_state in ("done", "cancelled"))
+            if closed:
+                raise AccessError(
+                    self.env._(
+                        "%(job)s is closed: ask a dispatcher to correct it.",
+                        job=closed[0].display_name,
+                    )
+                )
             forbidden = set(vals) - TECHNICIAN_WRITABLE_FIELDS
             if forbidden:
                 raise AccessError(
@@ -596,7 +631,7 @@ class ProjectTask(models.Model):
                         ),
                     )
                 )
-        if jobs and not self.env.su:
+        if not self.env.su:
             # the job status moves with the field buttons, whose checks (completion
             # gates, case update) a direct write would skip
             if "tc_job_state" in vals or vals.get("state") in ("1_done", "1_canceled"):
@@ -606,6 +641,11 @@ class ProjectTask(models.Model):
                         "(Start, Check in, Complete, Cancel job)."
                     )
                 )
+
+    def write(self, vals):
+        jobs = self._tc_jobs()
+        if jobs:
+            self._tc_check_write(jobs, vals)
         if "planned_date_start" in vals and "planned_date_end" not in vals and jobs:
             if not vals["planned_date_start"]:
                 # unscheduling clears the whole window

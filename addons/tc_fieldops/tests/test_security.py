@@ -343,3 +343,19 @@ class TestFieldopsAttacks(TcFieldopsCase):
         self.assertEqual(values["technician"], "Alice")
         self.job_a.sudo().tc_case_id = self.case_a
         self.assertEqual(self.job_a._tc_portal_values()["case"], self.case_a.name)
+
+    def test_work_records_are_not_typed_in(self):
+        for user in (self.dispatcher, self.tech_a):
+            with self.assertRaisesText(AccessError, "recorded by its buttons"):
+                self.job_a.with_user(user).write(
+                    {
+                        "tc_checkin_latitude": 41.1,
+                        "tc_checkin_at": "2026-01-05 09:00:00",
+                    }
+                )
+        self.assertFalse(self.job_a.tc_checkin_at)
+        # a done job's signature and notes are the technician's no more
+        self.job_a.sudo()._tc_set_state("done")
+        with self.assertRaisesText(AccessError, "is closed"):
+            self.job_a.with_user(self.tech_a).write({"tc_signed_by": "Someone else"})
+        self.assertFalse(self.job_a.tc_signed_by)
