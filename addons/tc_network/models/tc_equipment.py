@@ -640,14 +640,12 @@ class TcEquipment(models.Model):
                             olt=olt.name,
                             n=len(onts),
                         ),
-                        "description": "<p>%s</p>" % ", ".join(onts.mapped("name")),
+                        "description": Markup("<p>%s</p>")
+                        % ", ".join(onts.mapped("name")),
                         "type_id": self.env.ref("tc_care.type_technical_fault").id,
+                        # the name is for staff; customers read tc_care's notice
+                        # (tc_customer_notice, else its default), never the name
                         "tc_is_incident": True,
-                        # what affected customers read on the portal: never the
-                        # OLT's or PON port's internal names
-                        "tc_customer_notice": self.env._(
-                            "Service outage in your area. We are working on it."
-                        ),
                         "tc_incident_olt_ref": olt.name,
                         "tc_incident_pon_port": pon,
                         "tc_incident_location_ids": [(6, 0, onts.location_id.ids)],

