@@ -79,11 +79,38 @@ class TcEventHandler(models.AbstractModel):
 
     @api.model
     def _open_cases(self, domain):
-        return (
+        """Open cases an event finds by its refs. A partner API case is found only
+        when it is the case of a review the partner submitted first: refs a partner
+        typed are its claim, not proof, and a case it can read through the API
+        would otherwise tell it what happened to someone else's order or payment."""
+        cases = (
             self.env["helpdesk.ticket"]
             .sudo()
             .search(domain + [("stage_id.closed", "=", False)])
         )
+        return cases - self._tc_claimed_by_partners(cases)
+
+    @api.model
+    def _tc_claimed_by_partners(self, cases):
+        """Those of ``cases`` opened through the partner API that are not the case
+        of a review their partner submitted first."""
+        api_cases = cases.filtered("tc_api_partner_id")
+        if not api_cases:
+            return api_cases
+        self.env["tc.order.review"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT r.ticket_id FROM tc_order_review r
+             WHERE r.ticket_id = ANY(%s)
+               AND NOT EXISTS (
+                   SELECT 1 FROM tc_order_review o
+                    WHERE o.order_ref = r.order_ref AND o.id < r.id
+                      AND o.tc_api_partner_id IS DISTINCT FROM r.tc_api_partner_id)
+            """,
+            (api_cases.ids,),
+        )
+        first = {row[0] for row in self.env.cr.fetchall()}
+        return api_cases.filtered(lambda case: case.id not in first)
 
     @api.model
     def _tc_open_case(self, kind_code, name, description="", **vals):

@@ -4,6 +4,8 @@ import json
 
 from odoo.tests import HttpCase, tagged
 
+from .common import event, trap_jobs
+
 URL = "/tc/partner/jsonrpc"
 
 
@@ -360,3 +362,48 @@ class TestPartnerApi(HttpCase):
         self.assertEqual(other["result"], [])
         own = self._rpc("reconciliation.mismatches").json()["result"]
         self.assertEqual([m["mismatch_id"] for m in own], ["pm_acme"])
+
+    def test_events_never_act_on_refs_a_partner_typed(self):
+        # the other partner opens a case naming Acme's payment and submits
+        # Acme's order; Acme submitted the order first
+        self._rpc(
+            "order.submit_for_review", {"order_id": "P-ORD-E", "requested_plan": "F"}
+        )
+        theirs = self._rpc(
+            "order.submit_for_review",
+            {"order_id": "P-ORD-E", "requested_plan": "F"},
+            token=self.other_token,
+        ).json()["result"]
+        spy = self._rpc(
+            "case.open",
+            {
+                "subject": "x",
+                "kind": "payment_dispute",
+                "refs": {"payment_ref": "PAY-E"},
+            },
+            token=self.other_token,
+        ).json()["result"]
+        acme_case = (
+            self.env["tc.order.review"]
+            .search(
+                [
+                    ("order_ref", "=", "P-ORD-E"),
+                    ("tc_api_partner_id", "=", self.acme.id),
+                ]
+            )
+            .ticket_id
+        )
+        for payload in (
+            event("evt_pe", "PaymentConfirmed", payment_id="PAY-E"),
+            event("evt_se", "ServiceActivated", order_id="P-ORD-E"),
+        ):
+            with trap_jobs() as trap:
+                stored = self.env["tc.event"]._tc_ingest(payload)[0]
+                trap.perform_enqueued_jobs()
+            self.assertEqual(stored.state, "done", stored.last_error)
+        for case_id in (spy["case_id"], theirs["case_id"]):
+            status = self._rpc(
+                "case.status", {"case_id": case_id}, token=self.other_token
+            ).json()["result"]
+            self.assertFalse(status["closed"], case_id)
+        self.assertTrue(acme_case.stage_id.closed)  # the first submitter's case
