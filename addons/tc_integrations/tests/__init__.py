@@ -11,6 +11,7 @@ from . import (
     test_polling,
     test_reconciliation,
     test_security,
+    test_security_orders,
     test_settings,
     test_webhook,
 )
