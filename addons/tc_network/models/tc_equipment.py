@@ -36,10 +36,11 @@ HEALTH = [
     ("offline", "Offline"),
     ("unknown", "Unknown"),
 ]
-# Where a request to the device goes (SNMP host, port and credential through the
-# profile and indexes, the OLT/PON/ONU it is read on, the ACS device id): set and
+# Where a request to the device goes (its addresses, the SNMP credential, profile
+# and indexes, the OLT/PON/ONU it is read on, the ACS device id): set and
 # changed by network managers only, whatever the path (form, import, RPC, context).
 NETWORK_TARGET_FIELDS = (
+    "ip_address",
     "mgmt_host",
     "snmp_credential_id",
     "snmp_profile_id",
