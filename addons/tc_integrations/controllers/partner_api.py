@@ -37,7 +37,13 @@ PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = (
 )
 INTERNAL_ERROR = -32603
 UNAUTHORIZED, FORBIDDEN, NOT_FOUND, RATE_LIMITED = -32001, -32003, -32004, -32029
-HTTP_STATUS = {UNAUTHORIZED: 401, FORBIDDEN: 403, RATE_LIMITED: 429}
+HTTP_STATUS = {
+    UNAUTHORIZED: 401,
+    FORBIDDEN: 403,
+    RATE_LIMITED: 429,
+    INTERNAL_ERROR: 500,
+}
+MAX_ID = 2**31 - 1  # PostgreSQL integer: a bigger JSON number is refused, not a 500
 JWT_RATE_LIMIT = 60  # per minute and partner, counted in the database
 JWT_ALGORITHMS = ["RS256", "ES256"]
 # what a JWT must carry: a token without expiry would be valid forever
@@ -118,7 +124,17 @@ class TcPartnerApi(http.Controller):
             if isinstance(body, dict) and isinstance(body.get("id"), str | int):
                 rpc_id = body["id"]
             method, params = self._validate(body)
-            result = self._call(env, caller, method, params)
+            try:
+                # the call's writes go together or not at all (the rate count
+                # above stays counted)
+                with env.cr.savepoint():
+                    result = self._call(env, caller, method, params)
+            except RpcError:
+                raise
+            except Exception:
+                # a bug or a database error: nothing of it reaches the partner
+                _logger.exception("partner API: %s failed", method[:80])
+                raise RpcError(INTERNAL_ERROR, "Internal error") from None
         except RpcError as exc:
             error = {"code": exc.code, "message": exc.message}
             if exc.data is not None:
@@ -448,8 +464,15 @@ class TcPartnerApi(http.Controller):
         return self._case_dict(case)
 
     def _case_status(self, env, partner, case_id):
-        if not isinstance(case_id, int) or isinstance(case_id, bool):
-            raise RpcError(INVALID_PARAMS, "Invalid params: case_id must be an integer")
+        if (
+            not isinstance(case_id, int)
+            or isinstance(case_id, bool)
+            or not 0 < case_id <= MAX_ID
+        ):
+            raise RpcError(
+                INVALID_PARAMS,
+                "Invalid params: case_id must be an integer in 1..%d" % MAX_ID,
+            )
         case = env["helpdesk.ticket"].search(
             [("id", "=", case_id), ("tc_api_partner_id", "=", partner.id)], limit=1
         )
@@ -480,17 +503,19 @@ class TcPartnerApi(http.Controller):
                     "Invalid params: state must be open or resolved_upstream",
                 )
             domain.append(("state", "=", state))
-        for name, value, top in (("limit", limit, 500), ("offset", offset, None)):
+        for name, value, low, top in (
+            ("limit", limit, 1, 500),
+            ("offset", offset, 0, MAX_ID),
+        ):
             if (
                 not isinstance(value, int)
                 or isinstance(value, bool)
-                or value < (1 if name == "limit" else 0)
-                or (top and value > top)
+                or not low <= value <= top
             ):
                 raise RpcError(
                     INVALID_PARAMS,
-                    "Invalid params: %s must be an integer%s"
-                    % (name, " in 1..%d" % top if top else " >= 0"),
+                    "Invalid params: %s must be an integer in %d..%d"
+                    % (name, low, top),
                 )
         customers = self._own_customers(env, partner)
         orders = self._own_orders(env, partner)

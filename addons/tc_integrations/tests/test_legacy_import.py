@@ -443,6 +443,10 @@ class TestLegacyImport(TransactionCase):
             action = wizard.action_import()
             run = self.env["tc.legacy.import.run"].browse(action["res_id"])
             self.assertEqual(run.state, "running")
+            self.assertEqual(run.user_id, manager)
+            # the run holds the files; the wizard row keeps no copy of them
+            self.assertFalse(wizard.customers_file or wizard.locations_file)
+            self.assertEqual(len(run.attachment_ids), 2)
             trap.assert_jobs_count(1)
             first_job = trap.enqueued_jobs[0]
             for _i in range(20):
@@ -472,6 +476,17 @@ class TestLegacyImport(TransactionCase):
             self.env["tc.legacy.import.run"].with_user(agent).create(
                 {"name": "x", "source": "upload"}
             )
+        # runs are system records: a manager reads them, and acts only through
+        # the buttons (which run as the system after checking the role)
+        manager = new_test_user(self.env, "legacy.mgr2", groups="tc_care.group_manager")
+        run.with_user(manager).read(["name"])
+        for vals in ({"state": "done"}, {"batch_size": 1}, {"name": "renamed"}):
+            with self.assertRaises(AccessError):
+                run.with_user(manager).write(vals)
+        with self.assertRaises(AccessError):
+            run.with_user(manager).unlink()
+        with self.assertRaises(AccessError):
+            run.with_user(agent).action_start()
 
     def test_parent_that_never_came_same_reason_at_any_batch_size(self):
         # A1 waits for B1, which waits for X404 (never in the file): B1 is

@@ -248,6 +248,10 @@ class TestPartnerApi(HttpCase):
                 "customer.ref",
             ),
             ("order.review_status", {"order_id": None}, "order_id"),
+            ("case.status", {"case_id": 10**20}, "case_id"),
+            ("case.status", {"case_id": -1}, "case_id"),
+            ("reconciliation.mismatches", {"offset": 10**20}, "offset"),
+            ("reconciliation.mismatches", {"limit": 1.5}, "limit"),
         ]
         for method, params, word in cases:
             with self.subTest(method=method, params=params):

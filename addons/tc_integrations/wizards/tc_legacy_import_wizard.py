@@ -59,6 +59,9 @@ class TcLegacyImportWizard(models.TransientModel):
             files, batch_size=self.batch_size
         )
         run.action_start()
+        # the run holds the files now: the wizard row (kept until the transient
+        # vacuum) does not keep a second copy of the customers' data
+        self.write({f"{entity}_file": False for entity in ENTITIES})
         return {
             "type": "ir.actions.act_window",
             "res_model": "tc.legacy.import.run",
