@@ -333,9 +333,10 @@ class TcAdjustmentRequest(models.Model):
                 )
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         # requests are the audit trail of refunds and credits: only the superuser
-        # (uninstall, data fixes) deletes them
+        # (data fixes) deletes them
         if not self.env.su:
             raise AccessError(
                 self.env._(
@@ -343,7 +344,6 @@ class TcAdjustmentRequest(models.Model):
                     names=", ".join(self.mapped("name")),
                 )
             )
-        return super().unlink()
 
     # -- state machine --------------------------------------------------------------
     def _set_state(self, new_state, **extra):
