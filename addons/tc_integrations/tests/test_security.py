@@ -5,7 +5,7 @@
 
 import json
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
@@ -264,7 +264,22 @@ class TestIntegrationSecurity(TransactionCase):
 
     # -- exception queue -----------------------------------------------------------------
     def test_exception_queue_buttons_check_the_role(self):
-        rows = self.env["tc.exception"].search([], limit=1)
+        rows = self.env["tc.exception"].search(
+            [("res_model", "=", "tc.command"), ("res_id", "=", self.command.id)]
+        )
+        self.assertEqual(len(rows), 1)
+        # a supervisor cannot hand a case to a customer (the form's domain is
+        # not a check: any user id can be sent over RPC)
+        for user in (self.portal, self.tech):
+            wizard = (
+                self.env["tc.exception.assign"]
+                .with_user(self.supervisor)
+                .with_context(active_model="tc.exception", active_ids=rows.ids)
+                .create({"user_id": user.id})
+            )
+            with self.assertRaises(UserError):
+                wizard.action_confirm()
+        self.assertFalse(self.command.ticket_id)
         with self.assertRaises(AccessError):
             rows.with_user(self.agent).action_open_assign_wizard()
         for user in (self.tech, self.portal, self.finance):

@@ -30,5 +30,8 @@ class TcExceptionAssign(models.TransientModel):
         rows.check_access("read")
         if not rows:
             raise UserError(self.env._("These exceptions were handled meanwhile."))
+        # the field's domain is the form's; over RPC any user id can be sent
+        if self.user_id.share or not self.user_id.has_group("tc_care.group_agent"):
+            raise UserError(self.env._("Exceptions go to care staff only."))
         rows._tc_assign(self.user_id)
         return {"type": "ir.actions.act_window_close"}
