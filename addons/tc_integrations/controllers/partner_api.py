@@ -212,12 +212,16 @@ class TcPartnerApi(http.Controller):
         except (JWTError, OSError, ValueError, requests.RequestException):
             raise RpcError(UNAUTHORIZED, "Unauthorized: invalid token") from None
         ref = claims.get("tc_partner_ref")
+        # references are not unique in Odoo: a second partner given the same ref
+        # (by hand or by an import) must not receive this partner's calls
         partner = (
-            env["res.partner"].search([("ref", "=", ref)], limit=1)
+            env["res.partner"].search(
+                [("ref", "=", ref), ("parent_id", "=", False)], limit=2
+            )
             if isinstance(ref, str) and ref
             else None
         )
-        if not partner:
+        if not partner or len(partner) != 1:
             raise RpcError(FORBIDDEN, "Forbidden: token names no known partner")
         count = env["tc.partner.api.rate"]._tc_consume(partner, int(time.time() // 60))
         if count > JWT_RATE_LIMIT:

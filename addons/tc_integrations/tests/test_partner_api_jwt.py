@@ -198,6 +198,14 @@ class TestPartnerApiJwt(HttpCase):
                     self.assertEqual(response.json()["error"]["code"], code)
         self.assertEqual(self.env["tc.order.review"].search_count([]), count)
 
+    def test_ambiguous_partner_ref_is_refused(self):
+        # someone gives a second partner Acme's reference: neither gets the calls
+        self.env["res.partner"].create({"name": "AAA look-alike", "ref": "RES-ACME"})
+        with self._settings(str(self.jwks_file)):
+            response = self._rpc(self._token(), "case.status", case_id=1)
+        self.assertEqual(response.status_code, 403, response.text)
+        self.assertEqual(response.json()["error"]["code"], -32003)
+
     def test_jwt_without_gateway_configuration_is_refused(self):
         with tc_settings():
             response = self._rpc(self._token(), "case.status", case_id=1)
