@@ -1,5 +1,10 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Adjustment requests and billing: PostAdjustment when the last tier approves.
+
+The payload's amount is the request's own (frozen once submitted); the posted state is
+reached only from the RefundPosted handler (``_tc_mark_posted``, tc_orders)."""
+
 from odoo import models
 
 COMMAND = "PostAdjustment"
