@@ -68,22 +68,24 @@ class TestOrdersSecurityEndToEnd(IngestMixin, TcOrdersCase):
         self.assertEqual((request.state, request.posting_ref), ("posted", "CN-9"))
 
     def test_the_submitting_partner_is_no_client_value(self):
+        """Which partner submitted a review is what the partner API shows that
+        partner: only the API (superuser) sets it."""
         partner = self.env["res.partner"].create({"name": "Partner ISP"})
-        Review = self.env["tc.order.review"].with_user(self.supervisor)
         vals = {
             "order_ref": "ORD-SEC-1",
             "partner_id": self.customer.id,
             "requested_plan": "Fibre",
-            "reason_ids": [
-                (6, 0, self.env.ref("tc_orders.reason_other").ids),
-            ],
+            "reason_ids": [(6, 0, self.env.ref("tc_orders.reason_other").ids)],
         }
-        with self.assertRaises(AccessError):
-            Review.create(dict(vals, tc_api_partner_id=partner.id))
-        review = Review.with_context(default_tc_api_partner_id=partner.id).create(vals)
-        self.assertFalse(review.tc_api_partner_id)
-        with self.assertRaises(AccessError):
-            review.with_context(tc_trusted=True).write(
-                {"tc_api_partner_id": partner.id}
-            )
+        for context in ({}, {"default_tc_api_partner_id": partner.id}):
+            with self.assertRaises(AccessError):
+                self.env["tc.order.review"].with_user(self.supervisor).with_context(
+                    **context
+                ).create(dict(vals, tc_api_partner_id=partner.id))
+        review = self.env["tc.order.review"].create(vals)
+        for user in (self.supervisor, self.manager):
+            with self.assertRaises(AccessError):
+                review.with_user(user).with_context(tc_trusted=True).write(
+                    {"tc_api_partner_id": partner.id}
+                )
         self.assertFalse(review.tc_api_partner_id)

@@ -456,53 +456,59 @@ class TestOrderReviewAttacks(TcOrdersCase):
         )
         cls.reason = cls.env.ref("tc_orders.reason_fraud")
 
-    def _review(self, **context):
-        return (
-            self.env["tc.order.review"]
-            .with_user(self.reviewer)
-            .with_context(**context)
-            .create(
-                {
-                    "order_ref": "ORD-1",
-                    "partner_id": self.customer.id,
-                    "requested_plan": "Fibre",
-                    "reason_ids": [(6, 0, self.reason.ids)],
-                    "evidence": "card abroad",
-                }
-            )
+    def _vals(self, ref="ORD-1"):
+        return {
+            "order_ref": ref,
+            "partner_id": self.customer.id,
+            "requested_plan": "Fibre",
+            "reason_ids": [(6, 0, self.reason.ids)],
+            "evidence": "card abroad",
+        }
+
+    def _review(self):
+        # as the orders service (OrderNeedsReview) or the partner API create it
+        return self.env["tc.order.review"].create(self._vals())
+
+    def test_people_do_not_create_reviews(self):
+        """A person-made review of any order would let its maker release that order."""
+        held = self._review()
+        for user in (self.reviewer, self.supervisor, self.manager, self.agent):
+            for context in CONTEXTS:
+                with self.assertRaises(AccessError, msg=(user.login, context)):
+                    self.env["tc.order.review"].with_user(user).with_context(
+                        **context
+                    ).create(self._vals("ORD-2"))
+            with self.assertRaises(AccessError, msg=user.login):
+                held.with_user(user).copy()
+        self.assertEqual(
+            self.env["tc.order.review"].search_count([("order_ref", "=", "ORD-2")]), 0
         )
+        # and the system never opens a second review of an order under review
+        with self.assertRaises(ValidationError):
+            self.env["tc.order.review"].create(self._vals())
 
     def test_system_fields_are_not_client_values(self):
         other_case = self.ticket
-        review = self._review(
-            default_state="approved",
-            default_decided_by_id=self.reviewer.id,
-            default_decision_reason="fine",
-            default_ticket_id=other_case.id,
-        )
-        self.assertEqual(
-            db_row(review, "state", "decided_by_id", "decision_reason"),
-            ("new", None, None),
-        )
-        self.assertNotEqual(review.ticket_id, other_case)
-        with self.assertRaises(AccessError):
-            self.env["tc.order.review"].with_user(self.reviewer).create(
-                {
-                    "order_ref": "ORD-2",
-                    "partner_id": self.customer.id,
-                    "requested_plan": "Fibre",
-                    "reason_ids": [(6, 0, self.reason.ids)],
-                    "ticket_id": other_case.id,
-                }
-            )
+        review = self._review()
         for context in CONTEXTS:
             for vals in (
                 {"decision_reason": "rewritten"},
                 {"ticket_id": other_case.id},
                 {"claimed_at": False},
+                {"name": "REV/OTHER"},
+                {
+                    "message_follower_ids": [
+                        (0, 0, {"partner_id": self.agent.partner_id.id})
+                    ]
+                },
             ):
                 with self.assertRaises(AccessError, msg=(context, vals)):
                     review.with_user(self.reviewer).with_context(**context).write(vals)
+        self.assertEqual(
+            db_row(review, "decision_reason", "ticket_id", "claimed_at"),
+            (None, review.ticket_id.id, None),
+        )
+        self.assertNotEqual(review.ticket_id, other_case)
 
     def test_the_order_under_review_cannot_be_swapped(self):
         review = self._review()
