@@ -279,6 +279,7 @@ class TcAdjustmentRequest(models.Model):
                     del vals["name"]
                 vals.pop("state", None)
             check_client_values(self, vals, SYSTEM_RELATIONS)
+            self._tc_check_case(vals)
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code(
                     "tc.adjustment.request"
@@ -319,6 +320,7 @@ class TcAdjustmentRequest(models.Model):
         # our workflow writes them. Odoo stores a client's value for a readonly
         # computed field until its dependencies change.
         check_client_values(self, vals, SYSTEM_RELATIONS)
+        self._tc_check_case(vals)
         frozen = FROZEN_FIELDS & set(vals)
         if frozen and not (is_trusted() or self.env.su):
             locked = self.filtered(lambda r: r.state != "draft")
@@ -332,6 +334,12 @@ class TcAdjustmentRequest(models.Model):
                     )
                 )
         return super().write(vals)
+
+    def _tc_check_case(self, vals):
+        """The request notes itself on its case's timeline: only on a case the
+        user may read (an id is a client value)."""
+        if vals.get("ticket_id") and not self.env.su:
+            self.env["helpdesk.ticket"].browse(vals["ticket_id"]).check_access("read")
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):

@@ -404,6 +404,18 @@ class TestAdjustmentAttacks(TcOrdersCase):
             ("draft", self.agent2, [], 30.0),
         )
 
+    def test_a_request_notes_itself_only_on_a_case_the_maker_reads(self):
+        other_team = self.env["helpdesk.ticket.team"].create({"name": "Other team"})
+        foreign = self.env["helpdesk.ticket"].create(
+            {"name": "Not yours", "description": "x", "team_id": other_team.id}
+        )
+        with self.assertRaises(AccessError):
+            self._request(self.agent, 30, ticket_id=foreign.id)
+        draft = self._request(self.agent, 30, ticket_id=False)
+        with self.assertRaises(AccessError):
+            draft.with_user(self.agent).write({"ticket_id": foreign.id})
+        self.assertFalse(foreign.tc_timeline_ids.filtered(lambda t: "ADJ/" in t.name))
+
     def test_a_currency_without_rate_cannot_pick_the_tiers(self):
         currency = self.env["res.currency"].create(
             {"name": "TCX", "symbol": "X", "active": True}
