@@ -47,24 +47,27 @@ class TestIntegrationSecurity(TransactionCase):
             cls.portal,
         )
         cls.admin = ref("base.user_admin")
-        cls.customer = cls.env["res.partner"].create({"name": "Sec customer"})
+
+    def setUp(self):
+        super().setUp()
+        self.customer = self.env["res.partner"].create({"name": "Sec customer"})
         with trap_jobs():
-            cls.command = cls.env["tc.command"]._tc_enqueue(
+            self.command = self.env["tc.command"]._tc_enqueue(
                 "PostAdjustment",
                 {"amount": "10000.00", "currency": "EUR"},
                 correlation_id="corr-sec",
             )
-            cls.event, _created = cls.env["tc.event"]._tc_ingest(
+            self.event, _created = self.env["tc.event"]._tc_ingest(
                 {"id": "evt_sec_1", "type": "RefundPosted", "data": {"amount": 5}}
             )
-        cls.env.cr.execute(
-            "UPDATE tc_command SET state = 'failed' WHERE id = %s", (cls.command.id,)
+        self.env.cr.execute(
+            "UPDATE tc_command SET state = 'failed' WHERE id = %s", (self.command.id,)
         )
-        cls.env.cr.execute(
-            "UPDATE tc_event SET state = 'failed' WHERE id = %s", (cls.event.id,)
+        self.env.cr.execute(
+            "UPDATE tc_event SET state = 'failed' WHERE id = %s", (self.event.id,)
         )
-        cls.command.invalidate_recordset()
-        cls.event.invalidate_recordset()
+        self.command.invalidate_recordset()
+        self.event.invalidate_recordset()
 
     def _row(self, table, record_id, columns):
         self.env.flush_all()
