@@ -130,6 +130,28 @@ class TestWebhookRoute(HttpCase):
         self.assertIn("secret", response.json()["message"])
         self.assertEqual(self._count(), 0)
 
+    def test_a_session_is_no_signature(self):
+        """Logged in (as a supervisor, whose rights cover events) and posting an
+        unsigned or wrongly signed event: refused, nothing stored; a signed one is
+        stored by the system, not by the session's user."""
+        self.authenticate("tc_supervisor_demo", "tc_supervisor_demo")
+        with tc_settings(tc_webhook_secret=SECRET), trap_jobs() as trap:
+            unsigned = self._post(
+                event("evt_sess_1", "PaymentConfirmed"),
+                headers={"webhook-signature": None},
+            )
+            forged = self._post(
+                event("evt_sess_2", "PaymentConfirmed"), secret=SECRET_OLD
+            )
+            trap.assert_jobs_count(0)
+            signed = self._post(event("evt_sess_3", "PaymentConfirmed"))
+        self.assertEqual(unsigned.status_code, 400)
+        self.assertEqual(forged.status_code, 401)
+        self.assertEqual(signed.status_code, 202, signed.text)
+        stored = self.env["tc.event"].search([("event_id", "like", "evt_sess_")])
+        self.assertEqual(stored.mapped("event_id"), ["evt_sess_3"])
+        self.assertEqual(stored.create_uid.id, self.env.ref("base.user_root").id)
+
     def test_get_is_not_allowed(self):
         with tc_settings(tc_webhook_secret=SECRET):
             response = self.url_open(URL)
