@@ -57,6 +57,7 @@ PARTNER_CASE_KINDS = (
     "general_inquiry",
 )
 CASE_REFS = ("order_ref", "invoice_ref", "payment_ref", "subscription_ref")
+CLOSED_REVIEW = ("approved", "rejected")
 _jwks_cache = {}
 _lock = threading.Lock()
 
@@ -379,14 +380,34 @@ class TcPartnerApi(http.Controller):
         reason_recs = env["tc.order.review.reason"].search([("code", "in", codes)])
         if len(reason_recs) != len(set(codes)):
             raise RpcError(INVALID_PARAMS, "Invalid params: unknown reason code")
-        # Order ids are the partner's: an order another partner (or the data
-        # plane) already holds for review is this partner's own submission, with
-        # the same answer as an unknown order; the reviewer is told below.
-        others = Review.search([("order_ref", "=", order_id)])
+        parked = self._parked_submission(env, partner, order_id)
+        if parked:
+            return self._parked_dict(parked)
+        customer = self._customer(env, partner, customer)
+        # One open review per order (tc_orders: the decision releases the order by
+        # its ref). An order someone else already holds for review must not be
+        # told apart from an unknown one: the submission is parked as a case for
+        # our people, and answers exactly as a new review does.
+        others = Review.search(
+            [("order_ref", "=", order_id), ("state", "not in", CLOSED_REVIEW)]
+        )
+        if others:
+            return self._parked_dict(
+                self._park(
+                    env,
+                    partner,
+                    order_id,
+                    customer,
+                    others,
+                    requested_plan,
+                    reason_recs,
+                    evidence,
+                )
+            )
         review = Review.create(
             {
                 "order_ref": order_id,
-                "partner_id": self._customer(env, partner, customer).id,
+                "partner_id": customer.id,
                 "requested_plan": requested_plan,
                 "reason_ids": [(6, 0, reason_recs.ids)],
                 "evidence": evidence or False,
@@ -394,17 +415,64 @@ class TcPartnerApi(http.Controller):
             }
         )
         review.ticket_id.write({"tc_api_partner_id": partner.id})
-        if others:
+        return self._review_dict(review)
+
+    # -- parked submissions (an order already under someone else's review) ---------
+    @staticmethod
+    def _parked_submission(env, partner, order_id):
+        return env["helpdesk.ticket"].search(
+            [
+                ("tc_api_partner_id", "=", partner.id),
+                ("tc_order_ref", "=", order_id),
+                ("tc_api_submission_ref", "!=", False),
+            ],
+            limit=1,
+        )
+
+    @staticmethod
+    def _parked_dict(case):
+        """What a new review answers (tc.order.review's name sequence, state new):
+        the partner cannot tell a parked submission from a review."""
+        return {
+            "order_id": case.tc_order_ref,
+            "review": case.tc_api_submission_ref,
+            "state": "new",
+            "decision_reason": None,
+            "case_id": case.id,
+        }
+
+    @staticmethod
+    def _park(env, partner, order_id, customer, others, plan, reasons, evidence):
+        """A case of the order-review kind for our people: the same order is under
+        review as ``others`` (maybe from another partner, maybe a fraud signal)."""
+        case = env["tc.event.handler"]._tc_open_case(
+            "order_review",
+            env._("Order %(ref)s held for review", ref=order_id),
+            description=env._(
+                "Submitted through the partner API while the order is already under "
+                "review as %(others)s. Requested plan: %(plan)s. Reasons: "
+                "%(reasons)s. Evidence: %(evidence)s",
+                others=", ".join(others.mapped("name")),
+                plan=plan,
+                reasons=", ".join(reasons.mapped("name")),
+                evidence=evidence or "-",
+            ),
+            partner_id=customer.id,
+            tc_order_ref=order_id,
+            tc_api_partner_id=partner.id,
+            tc_api_submission_ref=env["ir.sequence"].next_by_code("tc.order.review"),
+        )
+        for review in others:
             review.message_post(
                 body=env._(
-                    "Order %(ref)s is also under review as %(others)s: this "
-                    "submission comes from another partner.",
+                    "Order %(ref)s was also submitted by a partner through the "
+                    "API: see case %(case)s.",
                     ref=order_id,
-                    others=", ".join(others.mapped("name")),
+                    case=case.display_name,
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-        return self._review_dict(review)
+        return case
 
     def _order_review_status(self, env, partner, order_id):
         order_id = self._str(order_id, "order_id")
@@ -412,9 +480,12 @@ class TcPartnerApi(http.Controller):
             [("order_ref", "=", order_id), ("tc_api_partner_id", "=", partner.id)],
             limit=1,
         )
-        if not review:
-            raise RpcError(NOT_FOUND, "Not found")
-        return self._review_dict(review)
+        if review:
+            return self._review_dict(review)
+        parked = self._parked_submission(env, partner, order_id)
+        if parked:
+            return self._parked_dict(parked)
+        raise RpcError(NOT_FOUND, "Not found")
 
     def _case_dict(self, case):
         return {

@@ -10,6 +10,7 @@ from ..tools.trust import is_legacy_import
 SYSTEM_FIELDS = frozenset(
     {
         "tc_api_partner_id",
+        "tc_api_submission_ref",
         "tc_dispute_ref",
         "tc_dispute_amount",
         "tc_dispute_currency_id",
@@ -31,6 +32,13 @@ class HelpdeskTicket(models.Model):
         readonly=True,
         index="btree_not_null",
         help="The API partner that opened this case (partner API).",
+    )
+    tc_api_submission_ref = fields.Char(
+        "Partner submission",
+        readonly=True,
+        copy=False,
+        help="A partner's order submission parked on this case because the order "
+        "was already under review (the reference the partner was given).",
     )
 
     # Override: readonly=True only hides a field in the form; over RPC any writer of

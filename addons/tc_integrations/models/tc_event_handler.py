@@ -15,6 +15,8 @@ import base64
 import binascii
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -122,7 +124,8 @@ class TcEventHandler(models.AbstractModel):
                 dict(
                     vals,
                     name=name[:250],
-                    description="<p>%s</p>" % (description or name),
+                    # texts from events and the partner API are text, not markup
+                    description=Markup("<p>%s</p>") % (description or name),
                     type_id=self._kind(kind_code).id,
                     tc_correlation_id=correlation_id or False,
                 )

@@ -293,19 +293,41 @@ class TestPartnerApi(HttpCase):
             dict(params, order_id="P-ORD-NEW"),
             token=self.other_token,
         ).json()
+        # same keys, same state, a review reference of the same form: nothing
+        # tells an order under someone else's review from an unknown one
         self.assertEqual(theirs["result"]["state"], fresh["result"]["state"])
         self.assertEqual(sorted(theirs["result"]), sorted(fresh["result"]))
+        self.assertEqual(
+            theirs["result"]["review"].rsplit("/", 1)[0],
+            fresh["result"]["review"].rsplit("/", 1)[0],
+        )
         self.assertNotEqual(theirs["result"]["review"], mine["review"])
         self.assertNotEqual(theirs["result"]["case_id"], mine["case_id"])
+        again = self._rpc(
+            "order.review_status", {"order_id": "P-ORD-X"}, token=self.other_token
+        ).json()
+        self.assertEqual(again["result"], theirs["result"])
+        # one open review per order (tc_orders): the first partner's, untouched
         reviews = self.env["tc.order.review"].search([("order_ref", "=", "P-ORD-X")])
-        self.assertEqual(len(reviews), 2)
+        self.assertEqual(reviews, first)
         self.assertEqual(first.tc_api_partner_id, self.acme)
-        second = reviews - first
-        self.assertEqual(second.tc_api_partner_id, self.other)
-        self.assertIn(first.name, second.message_ids[0].body)  # the reviewer is told
-        # the first partner's own answer is unchanged
+        # the other submission is a case for our people, and the reviewer is told
+        parked = self.env["helpdesk.ticket"].browse(theirs["result"]["case_id"])
+        self.assertEqual(parked.tc_api_partner_id, self.other)
+        self.assertEqual(parked.tc_order_ref, "P-ORD-X")
+        self.assertEqual(parked.type_id.tc_code, "order_review")
+        self.assertIn(first.name, parked.description)
+        self.assertIn(parked.display_name, first.message_ids[0].body)
+        # and the first partner's own answer is unchanged
         status = self._rpc("order.review_status", {"order_id": "P-ORD-X"}).json()
         self.assertEqual(status["result"]["review"], first.name)
+        # resubmitting is idempotent for both
+        self.assertEqual(
+            self._rpc("order.submit_for_review", params, token=self.other_token).json()[
+                "result"
+            ],
+            theirs["result"],
+        )
 
     def test_review_attaches_only_own_customers(self):
         acme_customer = self.env["res.partner"].create(
