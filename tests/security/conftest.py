@@ -9,7 +9,12 @@ reads PostgreSQL directly (psycopg2), not the server's answer.
 
 import importlib.util
 import itertools
+import json
 import os
+import re
+import subprocess
+import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -174,6 +179,50 @@ def db():
     conn.conn.close()
 
 
+_background = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _helpers_in_background():
+    """Start the two registry subprocesses (seeding, introspection) at once, so
+    they run while the server starts; ``seeded`` and ``code`` wait for them."""
+    if not DB:
+        return
+    import matrix  # noqa: PLC0415 (tests/security is on sys.path only in tests)
+
+    for name, args in (
+        ("seed", [str(HERE / "seed.py"), DB, *matrix.models()]),
+        ("introspect", [str(HERE / "introspect.py"), DB]),
+    ):
+        _background[name] = subprocess.Popen(
+            [sys.executable, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+
+
+def _wait(name):
+    proc = _background[name]
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, f"{name}.py failed:\n{err[-3000:]}"
+    return json.loads(out or "{}")
+
+
+@pytest.fixture(scope="session")
+def seeded(server, db):
+    """One record of every model of the Models table that has none (as superuser,
+    tests/security/seed.py): {model: id, or the reason it could not be made}."""
+    return _wait("seed")
+
+
+@pytest.fixture(scope="session")
+def code(db):
+    """Routes and public methods of the TC addons (tests/security/introspect.py)."""
+    return _wait("introspect")
+
+
 @pytest.fixture(scope="session")
 def base(server):
     return server.base
@@ -231,7 +280,8 @@ def other_case(db, portal_partner):
     row = db.one(
         "SELECT t.id, t.name FROM helpdesk_ticket t"
         " JOIN res_partner p ON p.id = t.partner_id"
-        " WHERE p.commercial_partner_id != %s ORDER BY t.id DESC LIMIT 1",
+        " WHERE p.commercial_partner_id != %s AND t.tc_api_partner_id IS NULL"
+        " ORDER BY t.id LIMIT 1",
         (portal_partner,),
     )
     assert row, "demo data has no case of another customer"
@@ -275,3 +325,34 @@ def no_script(html):
     finder.feed(html or "")
     finder.close()
     return not finder.found
+
+
+@pytest.fixture(scope="session")
+def partner_keys(admin, db):
+    """Two API partners (companies) with a key each: {"A": {...}, "B": {...}}
+    (partner id, ref, token). Made as the admin over HTTP, the way a manager
+    does: create the key, press Generate, copy the token shown once."""
+    run = "%x" % int(time.time() * 1000)
+    keys = {}
+    for name in ("A", "B"):
+        ref = f"SEC-P{name}-{run}"
+        partner = admin.call(
+            "res.partner",
+            "create",
+            {"name": f"Sec partner {name} {run}", "is_company": True, "ref": ref},
+        )
+        key = admin.call(
+            "tc.partner.api.key",
+            "create",
+            {"name": f"sec {name}", "partner_id": partner},
+        )
+        shown = admin.call("tc.partner.api.key", "action_generate", [key])
+        token = re.search(r"tcp_[A-Za-z0-9]+_[A-Za-z0-9_-]+", str(shown))
+        assert token, f"action_generate showed no token: {shown!r}"
+        keys[name] = {
+            "partner": partner,
+            "ref": ref,
+            "token": token.group(0),
+            "key": key,
+        }
+    return keys

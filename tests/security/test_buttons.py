@@ -32,7 +32,7 @@ def _record(client, db, model):
 @pytest.mark.parametrize(
     ("model", "method", "role"), CASES, ids=[f"{m}.{x}-{r}" for m, x, r in CASES]
 )
-def test_button_refused(clients, db, model, method, role):
+def test_button_refused(clients, db, seeded, model, method, role):
     client = clients(role)
     if model in NO_TABLE:
         result, error = client.try_call(model, method, context=CRAFTED_CONTEXT)
@@ -40,13 +40,22 @@ def test_button_refused(clients, db, model, method, role):
         return
     table, rec_id = _record(client, db, model)
     if not rec_id:
-        pytest.skip(f"no {model} record")
-    before = db.row(table, rec_id)
-    result, error = client.try_call(model, method, [rec_id], context=CRAFTED_CONTEXT)
-    after = db.row(table, rec_id)
-    assert after == before, (
-        f"{role} pressed {model}.{method} on {rec_id}: the row changed"
+        # no record yet (a wizard, a run): the role makes its own, which is
+        # refused when it may not create one (the button is then out of reach)
+        rec_id, error = client.try_call(model, "create", {}, context=CRAFTED_CONTEXT)
+        if error:
+            return
+    # a SQL view (the exception queue) recomputes its rows (ages): only tables
+    # are compared
+    is_view = db.value(
+        "SELECT relkind = 'v' FROM pg_class WHERE relname = %s", (table,)
     )
+    before = None if is_view else db.row(table, rec_id)
+    result, error = client.try_call(model, method, [rec_id], context=CRAFTED_CONTEXT)
     assert error, (
         f"{role} pressed {model}.{method} on {rec_id} without an error: {str(result)[:200]}"
     )
+    if not is_view:
+        assert db.row(table, rec_id) == before, (
+            f"{role} pressed {model}.{method} on {rec_id}: the row changed"
+        )

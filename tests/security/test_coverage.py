@@ -3,32 +3,11 @@ that does not exist: docs/security.md and the running code must agree.
 
 Models come from the database (``ir_model_data`` of each ``ir.model``: the modules
 that define or extend it); routes and public methods from a registry built in a
-subprocess (tests/security/introspect.py).
+subprocess (tests/security/introspect.py, the ``code`` fixture).
 """
-
-import json
-import subprocess
-import sys
-from pathlib import Path
 
 import matrix
 import pytest
-
-HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture(scope="module")
-def code(db):
-    out = subprocess.run(
-        [sys.executable, str(HERE / "introspect.py"), db.conn.info.dbname],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        cwd=HERE.parents[1],
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout)
 
 
 @pytest.fixture(scope="module")

@@ -116,7 +116,7 @@ class Sample:
 
 
 @pytest.fixture(scope="module")
-def samples(admin, db):
+def samples(admin, db, seeded):
     cache = {}
 
     def get(model):
@@ -186,3 +186,61 @@ def test_forbidden_cell(clients, db, samples, model, role, letter):
         assert db.row(table, sample.last) is not None, (
             f"{role} deleted {model} {sample.last}"
         )
+
+
+def _transient():
+    db = os.environ.get("TC_LIVE_DB")
+    if not db:
+        return set()
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+        cr.execute("SELECT model FROM ir_model WHERE transient")
+        names = {name for (name,) in cr.fetchall()}
+    conn.close()
+    return names & set(TABLES)
+
+
+WIZARDS = [
+    (model, role)
+    for model in sorted(_transient())
+    for role in LOGINS
+    if matrix.models()[model][role][0]
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "role"), WIZARDS, ids=[f"{m}-{r}" for m, r in WIZARDS]
+)
+def test_wizard_row_of_another_user(clients, db, samples, model, role):
+    """A wizard row holds what its user typed (a Wi-Fi password, a decision, a
+    comment): a role that may use the wizard still reads, changes or deletes
+    nobody else's row."""
+    sample = samples(model)
+    client = clients(role)
+    row = db.one(
+        f'SELECT id FROM "{sample.table}" WHERE create_uid != %s ORDER BY id LIMIT 1',  # noqa: S608
+        (client.uid,),
+    )
+    if not row:
+        pytest.skip(f"no {model} row of another user")
+    rec_id = row["id"]
+    result, error = _attempt(
+        client, model, "search_read", [("id", "=", rec_id)], fields=["id"]
+    )
+    assert error or not result, f"{role} read another user's {model} {rec_id}"
+    before = db.row(sample.table, rec_id)
+    name, _ftype = sample.write_field
+    if name:
+        _attempt(
+            client,
+            model,
+            "write",
+            [rec_id],
+            {name: sample.value_for(role, before.get(name))},
+        )
+        assert db.row(sample.table, rec_id) == before, (
+            f"{role} changed another user's {model} {rec_id}"
+        )
+    _attempt(client, model, "unlink", [rec_id])
+    assert db.row(sample.table, rec_id) is not None, (
+        f"{role} deleted another user's {model} {rec_id}"
+    )
