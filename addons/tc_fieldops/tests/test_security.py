@@ -359,3 +359,14 @@ class TestFieldopsAttacks(TcFieldopsCase):
         with self.assertRaisesText(AccessError, "is closed"):
             self.job_a.with_user(self.tech_a).write({"tc_signed_by": "Someone else"})
         self.assertFalse(self.job_a.tc_signed_by)
+
+    def test_dispatchers_do_not_repoint_devices(self):
+        device = self.env["tc.equipment"].create(
+            {"kind": "router", "vendor": "TP-Link", "serial": "TPL-DISP-1"}
+        )
+        device = device.with_user(self.dispatcher)
+        device.write({"firmware": "1.2.3"})  # harmless fields are theirs
+        for vals in ({"mgmt_host": "203.0.113.9"}, {"acs_device_id": "X-Y-Z"}):
+            with self.assertRaisesText(AccessError, "Only network managers"):
+                device.write(vals)
+        self.assertFalse(device.sudo().mgmt_host or device.sudo().acs_device_id)
