@@ -1026,12 +1026,10 @@ class HelpdeskTicket(models.Model):
             if not children:
                 continue
             closed_stage = incident.stage_id
-            notice = incident.tc_customer_notice or self.env._(
-                "The outage affecting your service has been resolved."
-            )
-            # posted to the customers: the notice only (the incident's name is
-            # internal); staff see the incident on the case
-            body = notice
+            # posted to the customers: a resolution text of its own (the notice
+            # says what is going on while the outage lasts; the incident's name,
+            # OLT and PON port are internal); staff see the incident on the case
+            body = self.env._("The outage affecting your service has been resolved.")
             children.write({"stage_id": closed_stage.id})
             for child in children:
                 child.message_post(
