@@ -686,3 +686,70 @@ def test_web_content_of_another_customers_attachment(clients, other_attachment, 
     assert secret not in json.dumps(result) and base64.b64encode(
         secret.encode()
     ).decode() not in json.dumps(result)
+
+
+# internal fields of a case that a customer never sees (issue 17, "Portal")
+INTERNAL_CASE_FIELDS = [
+    "tc_api_partner_id",
+    "tc_correlation_id",
+    "tc_dispute_reason_code",
+    "tc_dispute_amount",
+    "tc_dispute_outcome",
+    "tc_dispute_ref",
+    "tc_stuck_reason",
+    "tc_is_stuck",
+    "tc_incident_olt_ref",
+    "tc_incident_pon_port",
+    "tc_interaction_ids",
+    "tc_timeline_ids",
+    "tc_equipment_id",
+    "tc_network_action_ids",
+    "tc_mismatch_ids",
+    "tc_adjustment_ids",
+    "tc_legacy_id",
+]
+
+
+@pytest.mark.parametrize("field", INTERNAL_CASE_FIELDS)
+def test_portal_reads_internal_fields_of_own_case(clients, db, own_case, field):
+    exists = db.value(
+        "SELECT count(*) FROM ir_model_fields WHERE model = 'helpdesk.ticket' AND name = %s",
+        (field,),
+    )
+    if not exists:
+        pytest.skip(f"helpdesk.ticket has no {field}")
+    client = clients("portal")
+    for method, args, kwargs in (
+        ("read", [[own_case["id"]], [field]], {}),
+        ("search_read", [[("id", "=", own_case["id"])]], {"fields": [field]}),
+        ("web_read", [[own_case["id"]]], {"specification": {field: {}}}),
+    ):
+        result, _error = client.try_call(
+            "helpdesk.ticket", method, *args, context=CRAFTED_CONTEXT, **kwargs
+        )
+        assert not result or all(field not in rec for rec in result), (
+            f"portal read {field} by {method}: {result}"
+        )
+
+
+def test_technician_starts_another_technicians_job(clients, db):
+    """A technician presses Start / Check in on a job that is not theirs."""
+    job = db.one(
+        "SELECT t.id FROM project_task t JOIN hr_employee e ON e.id = t.tc_technician_id"
+        " JOIN res_users u ON u.id = e.user_id WHERE t.tc_is_job AND u.login != %s"
+        " AND NOT EXISTS (SELECT 1 FROM tc_fieldops_job_helper_rel h"
+        "   JOIN hr_employee he ON he.id = h.employee_id JOIN res_users hu ON hu.id = he.user_id"
+        "   WHERE h.task_id = t.id AND hu.login = %s)"
+        " ORDER BY t.id LIMIT 1",
+        (LOGINS["technician"], LOGINS["technician"]),
+    )
+    if not job:
+        pytest.skip("demo data has no job of another technician")
+    before = db.row("project_task", job["id"])
+    client = clients("technician")
+    for method in ("action_tc_start", "action_tc_check_in", "action_tc_complete"):
+        _result, error = client.try_call(
+            "project.task", method, [job["id"]], context=CRAFTED_CONTEXT
+        )
+        assert error, f"technician pressed {method} on another technician's job"
+    assert db.row("project_task", job["id"]) == before
