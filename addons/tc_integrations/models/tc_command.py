@@ -145,6 +145,10 @@ class TcCommand(models.Model):
     # -- the job --------------------------------------------------------------------
     def _tc_job_send(self):
         """Queue job: send once; the stored state decides (safe to run twice)."""
+        if not self.env.su:
+            # a job queued before jobs ran as the system (or by hand): the record
+            # is system bookkeeping, people have no write right on it
+            return self.sudo()._tc_job_send()
         self.ensure_one()
         self._tc_lock()
         if self.state not in SENDABLE:

@@ -207,6 +207,10 @@ class TcEvent(models.Model):
     # -- the job -------------------------------------------------------------------
     def _tc_job_process(self):
         """Queue job: run the handler of this event once. Safe to run twice."""
+        if not self.env.su:
+            # a job queued before jobs ran as the system (or by hand): the record
+            # is system bookkeeping, people have no write right on it
+            return self.sudo()._tc_job_process()
         self.ensure_one()
         self._tc_lock()
         if self.state not in OPEN_STATES:

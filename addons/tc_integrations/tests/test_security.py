@@ -117,6 +117,19 @@ class TestIntegrationSecurity(TransactionCase):
         # the job runs as the system whoever pressed the button
         self.assertTrue(trap.enqueued_jobs[0].recordset.env.su)
 
+    def test_a_job_queued_as_a_person_still_runs_as_the_system(self):
+        # a retry job queued before jobs ran as the system carries the person's
+        # env: the job elevates itself (private method, not reachable over RPC)
+        self.env.cr.execute(
+            "UPDATE tc_command SET state = 'pending' WHERE id = %s", (self.command.id,)
+        )
+        self.command.invalidate_recordset()
+        with tc_settings(tc_api_base_url="", tc_api_token=""), trap_jobs():
+            outcome = self.command.with_user(self.supervisor)._tc_job_send()
+        self.assertEqual(outcome, "retry")
+        self.assertEqual(self.command.state, "retry")
+        self.assertEqual(self.command.attempts, 1)
+
     def test_supervisor_cannot_rewrite_an_event(self):
         before = self._row("tc_event", self.event.id, ["event_type", "payload"])
         for user in self.people + (self.admin,):
