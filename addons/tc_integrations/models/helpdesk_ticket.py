@@ -30,6 +30,7 @@ class HelpdeskTicket(models.Model):
         "res.partner",
         "Opened by partner",
         readonly=True,
+        copy=False,
         index="btree_not_null",
         help="The API partner that opened this case (partner API).",
     )
@@ -82,15 +83,19 @@ class HelpdeskTicket(models.Model):
         "Dispute ref", index="btree_not_null", readonly=True, copy=False
     )
     tc_dispute_amount = fields.Monetary(
-        "Disputed amount", currency_field="tc_dispute_currency_id", readonly=True
+        "Disputed amount",
+        currency_field="tc_dispute_currency_id",
+        readonly=True,
+        copy=False,
     )
     tc_dispute_currency_id = fields.Many2one(
-        "res.currency", "Dispute currency", readonly=True
+        "res.currency", "Dispute currency", readonly=True, copy=False
     )
-    tc_dispute_reason_code = fields.Char("Reason code", readonly=True)
+    tc_dispute_reason_code = fields.Char("Reason code", readonly=True, copy=False)
     tc_dispute_respond_by = fields.Datetime(
         "Respond by",
         readonly=True,
+        copy=False,
         help="Evidence must reach the payment network before this date: the "
         "dispute's SLA ends then.",
     )
@@ -98,9 +103,12 @@ class HelpdeskTicket(models.Model):
         [("won", "Won"), ("lost", "Lost"), ("accepted", "Accepted")],
         "Outcome",
         readonly=True,
+        copy=False,
         tracking=True,
     )
-    tc_dispute_closed_at = fields.Datetime("Dispute closed at", readonly=True)
+    tc_dispute_closed_at = fields.Datetime(
+        "Dispute closed at", readonly=True, copy=False
+    )
     # -- reconciliation ----------------------------------------------------------------
     tc_mismatch_ids = fields.One2many(
         "tc.reconciliation.mismatch",

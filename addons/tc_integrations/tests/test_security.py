@@ -269,6 +269,12 @@ class TestIntegrationSecurity(TransactionCase):
             )
         self.assertFalse(case.tc_api_partner_id)
         self.assertFalse(case.tc_legacy_id)
+        # a dispute case opened by the integration can still be duplicated by an
+        # agent: the copy carries none of the integration's fields
+        case.sudo().write({"tc_api_partner_id": partner.id, "tc_dispute_amount": 9.0})
+        duplicate = case.with_user(self.manager).copy()
+        self.assertFalse(duplicate.tc_api_partner_id)
+        self.assertFalse(duplicate.tc_dispute_amount)
         with self.assertRaises(AccessError):
             self.customer.with_user(self.manager).write({"tc_legacy_id": "C-9"})
         with self.assertRaises(AccessError):
