@@ -3,7 +3,7 @@
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 
 from .tc_client_values import check_client_values, sanitize_defaults
 from .tc_trust import is_trusted, trusted
@@ -114,25 +114,6 @@ class TcOrderReview(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-
-    @api.constrains("order_ref", "state")
-    def _check_one_open_review_per_order(self):
-        """The decision goes to the orders service by order_ref: a second open review
-        of the same order would let someone else's decision release it."""
-        for review in self.filtered(lambda r: r.state not in ("approved", "rejected")):
-            if self.sudo().search_count(
-                [
-                    ("id", "!=", review.id),
-                    ("order_ref", "=", review.order_ref),
-                    ("state", "not in", ("approved", "rejected")),
-                ],
-                limit=1,
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "Order %(ref)s is already under review.", ref=review.order_ref
-                    )
-                )
 
     @api.model
     def default_get(self, fields_list):
