@@ -39,7 +39,12 @@ class TestIncident(TcCareCase):
         for child in incident.tc_incident_child_ids:
             self.assertTrue(child.stage_id.closed)
             self.assertEqual(len(child.message_ids), before[child.id] + 1)
-            self.assertIn("Crew on site", child.message_ids[0].body)
+            # the customers get a resolution text, never the incident's internal
+            # name nor the notice written while the outage lasted
+            body = child.message_ids[0].body
+            self.assertIn("has been resolved", body)
+            self.assertNotIn("Crew on site", body)
+            self.assertNotIn(incident.name, body)
         # a closed incident takes no new children
         fresh = self._ticket("2026-01-05 10:00", tc_location_id=self.location.id)
         self.assertFalse(fresh.tc_incident_id)

@@ -79,7 +79,9 @@ class TestCareAttacks(TcCareCase):
         """Attack 1: a follower row is a read permission; mail.followers.create
         with the bulk key in the context no longer writes it unchecked."""
         for user in (self.portal_user, self.agent):
-            Followers = self.env["mail.followers"].with_user(user).with_context(CRAFTED)
+            Followers = (
+                self.env["mail.followers"].with_user(user).with_context(**CRAFTED)
+            )
             with self.assertRaises(AccessError), self.cr.savepoint():
                 Followers.create(
                     {
@@ -98,7 +100,7 @@ class TestCareAttacks(TcCareCase):
         sanitiser (no script attribute reaches the agent's browser)."""
         self.case.message_subscribe(partner_ids=self.portal_user.partner_id.ids)
         body = Markup('<p>hi</p><img src="x" onerror="alert(document.cookie)">')
-        case = self.case.with_user(self.portal_user).with_context(CRAFTED)
+        case = self.case.with_user(self.portal_user).with_context(**CRAFTED)
         message = case.message_post(
             body=body, message_type="comment", subtype_xmlid="mail.mt_comment"
         )
@@ -115,14 +117,14 @@ class TestCareAttacks(TcCareCase):
         ticket = self._ticket("2026-03-02 08:00")
         line = self._line(ticket, self.sla_first)
         state, deadline = line.state, line.deadline
-        as_agent = line.with_user(self.agent).with_context(CRAFTED)
+        as_agent = line.with_user(self.agent).with_context(**CRAFTED)
         for vals in ({"state": "accomplished"}, {"deadline": "2030-01-01 00:00:00"}):
             with self.assertRaises(AccessError), self.cr.savepoint():
                 as_agent.write(vals)
         with self.assertRaises(AccessError), self.cr.savepoint():
             as_agent.unlink()
         with self.assertRaises(AccessError), self.cr.savepoint():
-            ticket.with_user(self.agent).with_context(CRAFTED).set_sla()
+            ticket.with_user(self.agent).with_context(**CRAFTED).set_sla()
         line.invalidate_recordset()
         self.assertEqual((line.exists().state, line.deadline), (state, deadline))
         # the workflow still writes them: an agent's stage change closes the line
@@ -130,7 +132,7 @@ class TestCareAttacks(TcCareCase):
         self.assertNotEqual(line.state, "in_progress")
 
     def test_system_fields_are_not_writable(self):
-        ticket = self.case.with_user(self.supervisor).with_context(CRAFTED)
+        ticket = self.case.with_user(self.supervisor).with_context(**CRAFTED)
         for vals in (
             {"tc_is_stuck": True, "tc_stuck_reason": "fake"},
             {"tc_first_response_at": "2026-01-01 00:00:00"},
@@ -147,7 +149,7 @@ class TestCareAttacks(TcCareCase):
         Timeline = self.env["tc.case.timeline"]
         for user in (self.agent, self.manager):
             with self.assertRaises(AccessError), self.cr.savepoint():
-                Timeline.with_user(user).with_context(CRAFTED).create(
+                Timeline.with_user(user).with_context(**CRAFTED).create(
                     {"ticket_id": self.case.id, "kind": "note", "name": "forged"}
                 )
         entry = self.case._tc_timeline("note", "real")
