@@ -5,7 +5,7 @@ cron threads) on the database named by ``TC_LIVE_DB``, with a webhook secret and
 partner-JWT gateway (a JWKS file, issuer, audience) configured. It starts once per pytest session, whichever layer asks first, and
 stops at the end of the session: tests/security loads this file too
 (``tests/security/conftest.py``), and both fixtures hand out the same process
-(kept in the pytest config's stash).
+(kept on the pytest config).
 
 Only collected where ``TC_LIVE_DB`` is set (tests/conftest.py).
 """
@@ -31,7 +31,6 @@ DB = os.environ.get("TC_LIVE_DB", "")
 SECRET = "whsec_" + base64.b64encode(b"tc-ops-live-exactly-once-secret!").decode()
 JWT_ISSUER = "https://gateway.tc-live.test/"
 JWT_AUDIENCE = "tc-ops-partner-api"
-_KEY = pytest.StashKey()
 
 
 class Server(NamedTuple):
@@ -147,10 +146,14 @@ def _stop(server):
 
 @pytest.fixture(scope="session")
 def server(request, tmp_path_factory):
-    """The shared running Odoo: ``Server(proc, base, log, secret, db)``."""
+    """The shared running Odoo: ``Server(proc, base, log, secret, db, jwt)``.
+
+    Kept as an attribute of the pytest config, not in a module global or a
+    StashKey: tests/security loads this file as a second module, and both must
+    find the one process."""
     config = request.config
-    if _KEY not in config.stash:
+    if getattr(config, "_tc_live_server", None) is None:
         log = tmp_path_factory.mktemp("odoo") / "odoo.log"
-        config.stash[_KEY] = _start(log)
-        config.add_cleanup(lambda: _stop(config.stash[_KEY]))
-    return config.stash[_KEY]
+        config._tc_live_server = _start(log)
+        config.add_cleanup(lambda: _stop(config._tc_live_server))
+    return config._tc_live_server

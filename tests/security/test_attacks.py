@@ -12,7 +12,7 @@ import re
 import time
 
 import pytest
-from conftest import CRAFTED_CONTEXT, LOGINS, no_script
+from sec_common import CRAFTED_CONTEXT, LOGINS, no_script
 
 CONTEXTS = {"crafted": CRAFTED_CONTEXT, "plain": None}
 RUN = "%x" % int(time.time() * 1000)

@@ -7,7 +7,7 @@ be unchanged in the database.
 
 import matrix
 import pytest
-from conftest import CRAFTED_CONTEXT, LOGINS
+from sec_common import CRAFTED_CONTEXT, LOGINS
 
 NO_TABLE = {"tc.settings"}  # abstract: called on the model, no record
 CASES = sorted(

@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 
 import pytest
 import requests
-from conftest import no_script
 from jose import jwt as jose_jwt
+from sec_common import no_script
 from standardwebhooks.webhooks import Webhook
 
 RUN = "%x" % int(time.time() * 1000)

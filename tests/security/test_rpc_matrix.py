@@ -21,7 +21,7 @@ import os
 import matrix
 import psycopg2
 import pytest
-from conftest import CRAFTED_CONTEXT, LOGINS
+from sec_common import CRAFTED_CONTEXT, LOGINS
 
 ROLES = ["public", *LOGINS]
 ACCESS_ERRORS = ("odoo.exceptions.AccessError", "odoo.http.SessionExpiredException")
