@@ -2,7 +2,7 @@
 
 One real Odoo (``--workers=2``, the queue_job runner as a separate process, no
 cron threads) on the database named by ``TC_LIVE_DB``, with a webhook secret and a
-partner-JWT gateway (a JWKS file, issuer, audience) configured. It starts once per pytest session, whichever layer asks first, and
+partner-JWT gateway (a JWKS file, issuer, audience) and an API token configured. It starts once per pytest session, whichever layer asks first, and
 stops at the end of the session: tests/security loads this file too
 (``tests/security/conftest.py``), and both fixtures hand out the same process
 (kept on the pytest config).
@@ -29,6 +29,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 ROOT = Path(__file__).resolve().parents[2]
 DB = os.environ.get("TC_LIVE_DB", "")
 SECRET = "whsec_" + base64.b64encode(b"tc-ops-live-exactly-once-secret!").decode()
+# set so that the security layer can look for it in every answer; no API base URL
+# is configured, so nothing is ever sent with it
+API_TOKEN = "tc-live-api-token-never-leaves-the-server"
 JWT_ISSUER = "https://gateway.tc-live.test/"
 JWT_AUDIENCE = "tc-ops-partner-api"
 
@@ -40,6 +43,7 @@ class Server(NamedTuple):
     secret: str
     db: str
     jwt: dict  # issuer, audience, kid, key (PEM of the gateway's signing key)
+    api_token: str
 
 
 def _free_port():
@@ -93,6 +97,7 @@ def _start(log):
     env = dict(
         os.environ,
         TC_WEBHOOK_SECRET=SECRET,
+        TC_API_TOKEN=API_TOKEN,
         TC_PARTNER_JWKS=str(jwks),
         TC_PARTNER_JWT_ISSUER=JWT_ISSUER,
         TC_PARTNER_JWT_AUDIENCE=JWT_AUDIENCE,
@@ -133,7 +138,7 @@ def _start(log):
             proc.kill()
             pytest.fail("Odoo did not start:\n" + log.read_text()[-3000:])
         time.sleep(0.5)
-    return Server(proc, base, log, SECRET, DB, jwt)
+    return Server(proc, base, log, SECRET, DB, jwt, API_TOKEN)
 
 
 def _stop(server):

@@ -593,6 +593,7 @@ def test_7_settings_get(clients, server, role):
     )
     secret_part = server.secret.split("_", 1)[1]
     assert secret_part not in response.text and server.secret not in response.text
+    assert server.api_token not in response.text
     body = response.json()
     assert "error" in body, f"{role} called tc.settings.get: {str(body)[:300]}"
 
@@ -753,3 +754,17 @@ def test_technician_starts_another_technicians_job(clients, db):
         )
         assert error, f"technician pressed {method} on another technician's job"
     assert db.row("project_task", job["id"]) == before
+
+
+def test_7_settings_form_shows_no_secret(admin, server):
+    """Even the settings administrator's Settings form carries no deployment secret."""
+    fields = admin.call("res.config.settings", "fields_get", attributes=["type"])
+    names = [
+        n
+        for n, f in fields.items()
+        if f["type"] not in ("binary", "one2many", "many2many")
+    ]
+    values = admin.call("res.config.settings", "default_get", names)
+    text = json.dumps(values, default=str)
+    for secret in (server.secret, server.secret.split("_", 1)[1], server.api_token):
+        assert secret not in text
