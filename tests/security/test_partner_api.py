@@ -8,6 +8,7 @@ delivery that is not signed with the configured secret answers 4xx and stores
 nothing.
 """
 
+import concurrent.futures
 import json
 import time
 from datetime import datetime, timezone
@@ -351,3 +352,30 @@ def test_webhook_signed_delivery_is_stored(server, db):
     assert (
         db.value("SELECT count(*) FROM tc_event WHERE event_id = %s", (event_id,)) == 1
     )
+
+
+def test_partner_jwt_rate_limit_holds_across_workers(server, partner_keys):
+    """121 JWT calls of one partner within one minute, from 4 senders over both
+    HTTP workers: a limit counted per worker lets up to 120 through, the database
+    limit (60 per minute and partner) no more than 60."""
+    if time.time() % 60 > 45:  # keep the burst inside one minute window
+        time.sleep(61 - time.time() % 60)
+    token = _jwt(server, partner_keys["B"]["ref"])
+
+    def call(_n):
+        return requests.post(
+            server.base + "/tc/partner/jsonrpc",
+            json={
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "reconciliation.mismatches",
+                "params": {},
+            },
+            headers={"Authorization": "Bearer " + token},
+            timeout=30,
+        ).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(call, range(121)))
+    assert statuses.count(200) <= 60, {s: statuses.count(s) for s in set(statuses)}
+    assert statuses.count(429) >= 61
