@@ -33,6 +33,7 @@ class HelpdeskTicket(models.Model):
         copy=False,
         index="btree_not_null",
         help="The API partner that opened this case (partner API).",
+        groups="base.group_user",
     )
     tc_api_submission_ref = fields.Char(
         "Partner submission",
@@ -40,6 +41,7 @@ class HelpdeskTicket(models.Model):
         copy=False,
         help="A partner's order submission parked on this case because the order "
         "was already under review (the reference the partner was given).",
+        groups="base.group_user",
     )
 
     # Override: readonly=True only hides a field in the form; over RPC any writer of
@@ -80,24 +82,36 @@ class HelpdeskTicket(models.Model):
 
     # -- payment disputes (PaymentDisputed / DisputeClosed) ---------------------------
     tc_dispute_ref = fields.Char(
-        "Dispute ref", index="btree_not_null", readonly=True, copy=False
+        "Dispute ref",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     tc_dispute_amount = fields.Monetary(
         "Disputed amount",
         currency_field="tc_dispute_currency_id",
         readonly=True,
         copy=False,
+        groups="base.group_user",
     )
     tc_dispute_currency_id = fields.Many2one(
-        "res.currency", "Dispute currency", readonly=True, copy=False
+        "res.currency",
+        "Dispute currency",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
-    tc_dispute_reason_code = fields.Char("Reason code", readonly=True, copy=False)
+    tc_dispute_reason_code = fields.Char(
+        "Reason code", readonly=True, copy=False, groups="base.group_user"
+    )
     tc_dispute_respond_by = fields.Datetime(
         "Respond by",
         readonly=True,
         copy=False,
         help="Evidence must reach the payment network before this date: the "
         "dispute's SLA ends then.",
+        groups="base.group_user",
     )
     tc_dispute_outcome = fields.Selection(
         [("won", "Won"), ("lost", "Lost"), ("accepted", "Accepted")],
@@ -105,9 +119,10 @@ class HelpdeskTicket(models.Model):
         readonly=True,
         copy=False,
         tracking=True,
+        groups="base.group_user",
     )
     tc_dispute_closed_at = fields.Datetime(
-        "Dispute closed at", readonly=True, copy=False
+        "Dispute closed at", readonly=True, copy=False, groups="base.group_user"
     )
     # -- reconciliation ----------------------------------------------------------------
     tc_mismatch_ids = fields.One2many(

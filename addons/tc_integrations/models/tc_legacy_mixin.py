@@ -26,6 +26,7 @@ class TcLegacyMixin(models.AbstractModel):
         readonly=True,
         copy=False,
         help="Id of this record in the system it was imported from.",
+        groups="base.group_user",
     )
 
     # Override: readonly=True protects nothing over RPC; a person who re-points a

@@ -8,10 +8,14 @@ class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
 
     tc_equipment_id = fields.Many2one(
-        "tc.equipment", "Equipment", index="btree_not_null", tracking=True
+        "tc.equipment",
+        "Equipment",
+        index="btree_not_null",
+        tracking=True,
+        groups="base.group_user",
     )
     tc_network_action_ids = fields.One2many(
-        "tc.network.action", "ticket_id", "Remote actions"
+        "tc.network.action", "ticket_id", "Remote actions", groups="base.group_user"
     )
 
     def _tc_case_equipment(self):
