@@ -6,7 +6,10 @@ A request's ``context`` is the client's (``/web/dataset/call_kw`` and
 ``/mail/message/post`` merge whatever the browser sends), so a context key can
 never switch on a privileged path. A ``ContextVar`` can: only server code sets it,
 in the thread that runs that code, and ``with system(...)`` resets it on the way
-out. tc_orders' ``tc_trust`` works the same way for tier decisions.
+out. This is the one mechanism for every addon: tc_orders' ``tc_trust`` (its
+workflow's tier decisions and states, flag ``orders_workflow``) and
+tc_integrations' ``tools/trust.py`` (the legacy importer, ``legacy_import``) name
+flags of their own here.
 
 Flags in use:
 

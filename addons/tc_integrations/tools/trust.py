@@ -4,23 +4,18 @@
 
 Odoo's context travels from the client (``/web/dataset/call_kw`` merges whatever
 context the browser sends), so a context key cannot prove that a write comes from
-the legacy importer. A ContextVar can: only server code sets it. Pure Python."""
+the legacy importer. tc_care's server-side flags (``tools/trust.py``, a
+``ContextVar`` only server code sets) can: this is their ``LEGACY_IMPORT`` flag."""
 
-import contextlib
-import contextvars
+from odoo.addons.tc_care.tools import trust
 
-_LEGACY_IMPORT = contextvars.ContextVar("tc_integrations_legacy_import", default=False)
+LEGACY_IMPORT = "legacy_import"
 
 
-@contextlib.contextmanager
 def legacy_importing():
     """Set while the legacy importer runs one batch (``tc.legacy.import.run._tc_step``)."""
-    token = _LEGACY_IMPORT.set(True)
-    try:
-        yield
-    finally:
-        _LEGACY_IMPORT.reset(token)
+    return trust.system(LEGACY_IMPORT)
 
 
 def is_legacy_import():
-    return _LEGACY_IMPORT.get()
+    return trust.allowed(LEGACY_IMPORT)

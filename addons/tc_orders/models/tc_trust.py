@@ -1,24 +1,20 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""A server-side marker for state changes made by our own workflow methods.
+"""tc_orders' server-side marker for state changes made by its own workflow methods.
 
 Odoo's context travels from the client over RPC, so a context key cannot prove that a
-write comes from a workflow method. A ContextVar can: only server code sets it."""
+write comes from a workflow method. tc_care's server-side flags (``tools/trust.py``,
+a ``ContextVar`` only server code sets) can: this is their ``ORDERS_WORKFLOW`` flag."""
 
-import contextlib
-import contextvars
+from odoo.addons.tc_care.tools import trust
 
-_TRUSTED = contextvars.ContextVar("tc_orders_trusted", default=False)
+ORDERS_WORKFLOW = "orders_workflow"
 
 
-@contextlib.contextmanager
 def trusted():
-    token = _TRUSTED.set(True)
-    try:
-        yield
-    finally:
-        _TRUSTED.reset(token)
+    """``with trusted():`` around a workflow method's own writes."""
+    return trust.system(ORDERS_WORKFLOW)
 
 
 def is_trusted():
-    return _TRUSTED.get()
+    return trust.allowed(ORDERS_WORKFLOW)
