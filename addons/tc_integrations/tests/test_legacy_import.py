@@ -408,8 +408,13 @@ class TestLegacyImport(TransactionCase):
             self.env, "bob.portal", groups="base.group_portal", partner_id=bob.id
         )
         Ticket = self.env["helpdesk.ticket"]
-        seen_acme = Ticket.with_user(portal_acme).search([]).mapped("tc_legacy_id")
-        seen_bob = Ticket.with_user(portal_bob).search([]).mapped("tc_legacy_id")
+        # which cases each customer sees (the legacy id itself is staff-only)
+        seen_acme = (
+            Ticket.with_user(portal_acme).search([]).sudo().mapped("tc_legacy_id")
+        )
+        seen_bob = Ticket.with_user(portal_bob).search([]).sudo().mapped("tc_legacy_id")
+        with self.assertRaises(AccessError):
+            self._ticket("T1").with_user(portal_acme).read(["tc_legacy_id"])
         self.assertEqual(sorted(seen_acme), ["T1", "T2"])
         self.assertEqual(sorted(seen_bob), ["T3", "T4"])
         with self.assertRaises(AccessError):
