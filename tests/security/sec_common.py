@@ -37,6 +37,8 @@ CRAFTED_CONTEXT = {
     "tc_legacy_import": True,
     "tc_gps": True,
     "tc_reschedule_reason": "sec",
+    "tc_digest": {"total": 999},
+    "default_project_id": 1,
     "skip_validation_check": True,
     "tracking_disable": True,
     "mail_notrack": True,

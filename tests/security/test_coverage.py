@@ -6,8 +6,17 @@ that define or extend it); routes and public methods from a registry built in a
 subprocess (tests/security/introspect.py, the ``code`` fixture).
 """
 
+import re
+from pathlib import Path
+
 import matrix
 import pytest
+from sec_common import CRAFTED_CONTEXT
+
+ADDONS = Path(__file__).resolve().parents[2] / "addons"
+# keys of Odoo's own that select records or display, never a TC privilege
+ODOO_KEYS = {"active_model", "active_ids", "active_id", "tz", "lang"}
+CONTEXT_KEY = re.compile(r"""context\.get\(\s*["']([A-Za-z0-9_]+)["']""")
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +96,18 @@ def test_every_buttons_row_is_a_public_method(code):
         "rows of ## Buttons that are no public method of a TC model: "
         + ", ".join(stale)
     )
+
+
+def test_every_context_key_the_addons_read_is_in_the_crafted_context():
+    """Every key our code reads from ``env.context`` is sent by the attack matrix's
+    clients (call_kw with CRAFTED_CONTEXT): a key that switched off a check would
+    show there. A new ``context.get("…")`` in the addons fails here until it is
+    added to CRAFTED_CONTEXT."""
+    read = {
+        key
+        for path in ADDONS.glob("tc_*/**/*.py")
+        if "tests" not in path.parts
+        for key in CONTEXT_KEY.findall(path.read_text())
+    }
+    assert read, "no context.get found: the pattern is wrong"
+    assert sorted(read - ODOO_KEYS - set(CRAFTED_CONTEXT)) == []
