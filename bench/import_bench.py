@@ -81,7 +81,7 @@ def build_db(db, scale):
     import legacy_generate  # noqa: PLC0415
 
     legacy_generate._bare_packages()
-    from tc_integrations.tools.legacy_generator import staff_logins  # noqa: PLC0415
+    from tc_integrations.testing.legacy_generator import staff_logins  # noqa: PLC0415
 
     script = (
         "grp = env.ref('tc_care.group_agent') | env.ref('base.group_user')\n"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the synthetic legacy data set (tc_integrations/tools/legacy_generator.py).
+"""Write the synthetic legacy data set (tc_integrations/testing/legacy_generator.py).
 
     python3 bench/legacy_generate.py --out /tmp/legacy            # the issue's volumes
     python3 bench/legacy_generate.py --out /tmp/legacy --scale 0.01
@@ -32,7 +32,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=12)
     args = parser.parse_args(argv)
     _bare_packages()
-    from tc_integrations.tools import legacy_generator  # noqa: PLC0415
+    from tc_integrations.testing import legacy_generator  # noqa: PLC0415
 
     started = time.monotonic()
 

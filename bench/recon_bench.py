@@ -181,7 +181,7 @@ def night(registry, day, trace=False):
 
 
 def http_floor(peer, day):
-    from odoo.addons.tc_integrations.tools.api_client import (  # noqa: PLC0415
+    from odoo.addons.tc_integrations.lib.api_client import (  # noqa: PLC0415
         DataPlaneClient,
     )
 

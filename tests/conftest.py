@@ -1,7 +1,7 @@
 """Shared fixtures for the tests that need no Odoo.
 
 The pure-Python protocol modules live inside the addons (``tc_network/lib``,
-``tc_integrations/tools``) so that the ORM layer imports them as
+``tc_integrations/lib``) so that the ORM layer imports them as
 ``odoo.addons.<addon>.lib...``. Here we expose each addon directory as a bare
 namespace package *without* executing its ``__init__`` (which imports Odoo), so
 ``import tc_network.lib.snmp_client`` works on a machine without Odoo.

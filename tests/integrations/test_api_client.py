@@ -8,9 +8,8 @@ from decimal import Decimal
 
 import pytest
 import requests
-from tc_integrations.testing.dataplane import DataPlanePeer, closed_port
-from tc_integrations.tools import api_client
-from tc_integrations.tools.api_client import (
+from tc_integrations.lib import api_client
+from tc_integrations.lib.api_client import (
     CommandResult,
     DataPlaneClient,
     DataPlaneConfigError,
@@ -18,6 +17,7 @@ from tc_integrations.tools.api_client import (
     PermanentError,
     TransientError,
 )
+from tc_integrations.testing.dataplane import DataPlanePeer, closed_port
 
 TOKEN = "tok_LIVE_9f8e7d6c5b4a39281706"
 TENANT = "tenant-42"

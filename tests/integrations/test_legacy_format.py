@@ -7,8 +7,8 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 import pytest
-from tc_integrations.tools import legacy_format as lf
-from tc_integrations.tools import legacy_generator as gen
+from tc_integrations.lib import legacy_format as lf
+from tc_integrations.testing import legacy_generator as gen
 
 
 def read_all(data, entity, batch=2, offset=0, line=None):

@@ -3,8 +3,8 @@
 import copy
 
 import pytest
-from tc_integrations.tools import masking
-from tc_integrations.tools.masking import MASK, is_luhn_valid, mask_payload, mask_text
+from tc_integrations.lib import masking
+from tc_integrations.lib.masking import MASK, is_luhn_valid, mask_payload, mask_text
 
 VISA = "4111111111111111"  # Luhn-valid test PAN
 

@@ -4,9 +4,9 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from tc_integrations.lib.api_client import DataPlaneClient, PermanentError
+from tc_integrations.lib.reconciliation import BadMismatch, parse_mismatch
 from tc_integrations.testing.dataplane import DataPlanePeer
-from tc_integrations.tools.api_client import DataPlaneClient, PermanentError
-from tc_integrations.tools.reconciliation import BadMismatch, parse_mismatch
 
 ROW = {
     "mismatch_id": "mm_1",

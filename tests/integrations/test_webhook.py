@@ -6,8 +6,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from tc_integrations.lib import webhook
 from tc_integrations.testing.dataplane import DataPlanePeer
-from tc_integrations.tools import webhook
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 NEW_SECRET = "whsec_" + "bmV3LXNlY3JldC1rZXktZm9yLXJvdGF0aW9uLTEyMzQ="

@@ -17,8 +17,8 @@ from odoo.addons.helpdesk_ticket_partner_response.models.helpdesk_ticket import 
     HelpdeskTicket as PartnerResponseTicket,
 )
 
-from ..tools import trust
-from ..tools.bulk import insert_rows
+from ..services import trust
+from ..services.bulk import insert_rows
 from .helpdesk_ticket_sla import (
     LEVEL_AT_RISK,
     LEVEL_BREACHED,
@@ -693,9 +693,9 @@ class HelpdeskTicket(models.Model):
         # Override reason (performance): the escalation cron logs up to a thousand
         # notes a run through mail's own _message_log_batch (which builds author,
         # reply-to and escaped bodies); inside the cron's server-side BULK_NOTES
-        # flag (tools/trust.py; never a context key, which any client can send)
+        # flag (services/trust.py; never a context key, which any client can send)
         # they are written in one INSERT instead of one ORM create each
-        # (tools/bulk.py). Anything with attachments, recipients or tracking, and
+        # (services/bulk.py). Anything with attachments, recipients or tracking, and
         # every message of a request, goes through mail and its sanitiser.
         relational = ("attachment_ids", "partner_ids", "tracking_value_ids")
         if not trust.allowed(trust.BULK_NOTES) or any(
@@ -741,7 +741,7 @@ class HelpdeskTicket(models.Model):
     def _tc_escalate(self, level, lines):
         """Act on tickets whose SLA lines just reached ``level``, in batch: one
         write per reassignment target, then the notes, activities and timeline
-        entries in one INSERT each (tools/bulk.py)."""
+        entries in one INSERT each (services/bulk.py)."""
         lines_by_ticket = defaultdict(list)
         for line in lines:
             lines_by_ticket[line.ticket_id].append(line)
@@ -819,7 +819,7 @@ class HelpdeskTicket(models.Model):
                     mail_notrack=True,
                 ).write({"user_id": user_id})
         # Notes, activities and timeline entries are written in one INSERT each
-        # (tools/bulk.py: 0.7 s of ORM work at 1,000 tickets). What
+        # (services/bulk.py: 0.7 s of ORM work at 1,000 tickets). What
         # mail.activity.create would do besides: no "assigned to you" mail (one
         # per activity) and no subscription of the supervisor to every ticket
         # (every later customer reply would notify them); the activity counter

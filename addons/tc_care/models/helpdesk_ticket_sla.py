@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from ..tools import trust
+from ..services import trust
 from .helpdesk_sla import SLA_TARGETS
 
 SLA_STATUS = [

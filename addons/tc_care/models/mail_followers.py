@@ -3,8 +3,8 @@
 from odoo import Command, api, models
 from odoo.tools import SQL, split_every
 
-from ..tools import trust
-from ..tools.bulk import insert_rows
+from ..services import trust
+from ..services.bulk import insert_rows
 
 COLUMNS = {"res_model", "res_id", "partner_id"}
 
@@ -17,10 +17,10 @@ class MailFollowers(models.Model):
         # Override reason (performance): the escalation cron reassigns up to a
         # thousand tickets a run, and mail's auto-subscription creates the new
         # assignee's follower row on each through the ORM. Inside the cron's
-        # server-side BULK_FOLLOWERS flag (tools/trust.py; never a context key: a
+        # server-side BULK_FOLLOWERS flag (services/trust.py; never a context key: a
         # follower row is a read permission) the rows mail asks for (it still
         # decides who follows, with which subtypes) are written in one INSERT
-        # (tools/bulk.py); anything else goes through the ORM and its checks.
+        # (services/bulk.py); anything else goes through the ORM and its checks.
         if not trust.allowed(trust.BULK_FOLLOWERS) or any(
             set(vals) - COLUMNS - {"subtype_ids"}
             or any(cmd[0] != Command.SET for cmd in vals.get("subtype_ids") or [])

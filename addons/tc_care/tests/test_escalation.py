@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import SQL, html2plaintext
 
-from ..tools.bulk import insert_rows
+from ..services.bulk import insert_rows
 from .common import TcCareCase
 
 
@@ -107,7 +107,7 @@ class TestEscalation(TcCareCase):
 
     def test_bulk_rows_equal_orm_rows(self):
         """The cron writes notes, activities, timeline entries and the escalation
-        user's follower rows in one INSERT each (tools/bulk.py): column for column
+        user's follower rows in one INSERT each (services/bulk.py): column for column
         what the ORM writes for the same values, with the cached one2many fields
         of the ticket refreshed and the supervisor's activity counter notified."""
         # the cron's own context: tracking and auto-subscription on

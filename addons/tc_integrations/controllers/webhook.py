@@ -5,7 +5,7 @@ import logging
 from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 
-from ..tools import webhook
+from ..lib import webhook
 
 _logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from ..tools.trust import is_legacy_import
+from ..services.trust import is_legacy_import
 
 # written by the partner API, the dispute handlers and the importer (as the
 # superuser); people never write them, whatever their rights on the case

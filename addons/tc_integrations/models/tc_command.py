@@ -8,8 +8,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools import masking
-from ..tools.api_client import DataPlaneClient, PermanentError, TransientError
+from ..lib import masking
+from ..lib.api_client import DataPlaneClient, PermanentError, TransientError
 from .tc_event import backoff_seconds
 
 _logger = logging.getLogger(__name__)

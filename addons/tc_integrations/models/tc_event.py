@@ -9,8 +9,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools import masking
-from ..tools.api_client import DataPlaneClient, DataPlaneError
+from ..lib import masking
+from ..lib.api_client import DataPlaneClient, DataPlaneError
 from .tc_event_handler import HANDLERS, Deferred
 
 _logger = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from odoo.exceptions import UserError
 
 from odoo.addons.tc_network.models.tc_equipment import normalize_mac, normalize_serial
 
-from ..tools.api_client import parse_amount
-from ..tools.reconciliation import parse_datetime
+from ..lib.api_client import parse_amount
+from ..lib.reconciliation import parse_datetime
 
 HANDLERS = {
     "OrderNeedsReview": "_on_order_needs_review",

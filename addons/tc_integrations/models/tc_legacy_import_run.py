@@ -14,9 +14,9 @@ from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from ..lib.legacy_format import ENTITIES, FILE_NAMES, file_fingerprint
 from ..services.legacy_import import LegacyImporter
-from ..tools.legacy_format import ENTITIES, FILE_NAMES, file_fingerprint
-from ..tools.trust import legacy_importing
+from ..services.trust import legacy_importing
 
 _logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from odoo import fields, models
 from odoo.tools import float_repr
 
-from ..tools.reconciliation import REFS
+from ..lib.reconciliation import REFS
 
 MISMATCH_TYPES = [
     ("payment_without_invoice", "Payment without invoice"),

@@ -26,9 +26,9 @@ from psycopg2.extras import execute_values
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools import masking
-from ..tools.api_client import DataPlaneClient, PermanentError, TransientError
-from ..tools.reconciliation import BadMismatch, parse_mismatch
+from ..lib import masking
+from ..lib.api_client import DataPlaneClient, PermanentError, TransientError
+from ..lib.reconciliation import BadMismatch, parse_mismatch
 from .tc_reconciliation_mismatch import MISMATCH_TYPES
 
 _logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@
 queue jobs alike (docs/import.md, docs/architecture.md).
 
 A batch is read from the current file at the run's byte offset, validated
-(``tools/legacy_format``), its references resolved with one query per kind of
+(``lib/legacy_format``), its references resolved with one query per kind of
 reference, then created with one ORM ``create`` per batch (messages: one SQL
 insert per batch) with tracking, chatter logging and follower subscription off.
 Its counts, rejected rows and the next offset are written in the same
@@ -24,7 +24,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL, html_sanitize, mute_logger, plaintext2html
 
-from ..tools.legacy_format import (
+from ..lib.legacy_format import (
     ADDRESS_COLUMNS,
     FILE_NAMES,
     TICKET_STATUSES,

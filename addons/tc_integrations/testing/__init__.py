@@ -1,1 +1,1 @@
-"""Real local peers for tests (the data-plane API). No Odoo import."""
+"""Real local peers and generated data for tests and benchmarks (no Odoo import)."""

@@ -2,7 +2,7 @@
 
 Stdlib only: a ``ThreadingHTTPServer`` on 127.0.0.1 (free port) in a daemon
 thread. It implements the endpoints used by
-``tc_integrations.tools.api_client.DataPlaneClient``:
+``tc_integrations.lib.api_client.DataPlaneClient``:
 
 - ``GET /health``
 - ``POST /commands``     (idempotent on ``Idempotency-Key``: a replay with the
@@ -18,7 +18,7 @@ actually reached the wire. ``peer.script(...)`` queues canned answers (status,
 body, headers, delay) for a method and path, to exercise error handling.
 ``peer.deliver_webhook(...)`` lets the data plane push a Standard Webhooks
 delivery to a receiver URL; its signer is written independently of
-``tc_integrations.tools.webhook`` on purpose.
+``tc_integrations.lib.webhook`` on purpose.
 """
 
 import base64

@@ -15,7 +15,7 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..cli.legacy_import import LegacyImport
-from ..tools.legacy_format import (
+from ..lib.legacy_format import (
     EQUIPMENT_KINDS,
     EQUIPMENT_STATES,
     TICKET_KINDS,

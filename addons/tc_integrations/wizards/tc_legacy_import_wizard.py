@@ -5,7 +5,7 @@ import base64
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools.legacy_format import ENTITIES
+from ..lib.legacy_format import ENTITIES
 
 # Bigger histories go through the command line (docs/import.md): an upload is
 # held in memory by the web request and copied to the filestore.

@@ -23,7 +23,7 @@ import random
 from collections import deque
 from datetime import datetime, timedelta
 
-from .legacy_format import COLUMNS, FILE_NAMES
+from ..lib.legacy_format import COLUMNS, FILE_NAMES
 
 VOLUMES = {
     "customers": 6667,

@@ -4,10 +4,10 @@
 
 Odoo's context travels from the client (``/web/dataset/call_kw`` merges whatever
 context the browser sends), so a context key cannot prove that a write comes from
-the legacy importer. tc_care's server-side flags (``tools/trust.py``, a
+the legacy importer. tc_care's server-side flags (``services/trust.py``, a
 ``ContextVar`` only server code sets) can: this is their ``LEGACY_IMPORT`` flag."""
 
-from odoo.addons.tc_care.tools import trust
+from odoo.addons.tc_care.services import trust
 
 LEGACY_IMPORT = "legacy_import"
 

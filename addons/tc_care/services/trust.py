@@ -8,13 +8,13 @@ never switch on a privileged path. A ``ContextVar`` can: only server code sets i
 in the thread that runs that code, and ``with system(...)`` resets it on the way
 out. This is the one mechanism for every addon: tc_orders' ``tc_trust`` (its
 workflow's tier decisions and states, flag ``orders_workflow``) and
-tc_integrations' ``tools/trust.py`` (the legacy importer, ``legacy_import``) name
+tc_integrations' ``services/trust.py`` (the legacy importer, ``legacy_import``) name
 flags of their own here.
 
 Flags in use:
 
 * ``BULK_FOLLOWERS`` / ``BULK_NOTES``: the escalation cron's bulk writes of
-  follower rows and chatter notes (``tools/bulk.py``; ``helpdesk_ticket.py``).
+  follower rows and chatter notes (``services/bulk.py``; ``helpdesk_ticket.py``).
 * ``SLA_LINES``: SLA lines placed or moved by the ticket's own workflow (create,
   stage change, re-matching, fixed deadlines); people never write them directly.
 """

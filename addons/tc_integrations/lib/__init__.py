@@ -4,10 +4,9 @@
 - ``api_client``: ``DataPlaneClient`` for the ISP data-plane microservices.
 - ``masking``: ``mask_payload`` to hide secrets and card data before logging.
 - ``legacy_format``: the legacy import's CSV formats, streaming reader, row checks.
-- ``legacy_generator``: a synthetic legacy data set in those formats.
 
-The Odoo layer imports them as ``odoo.addons.tc_integrations.tools.<module>``;
-the tests without Odoo as ``tc_integrations.tools.<module>``.
+The Odoo layer imports them as ``odoo.addons.tc_integrations.lib.<module>``;
+the tests without Odoo as ``tc_integrations.lib.<module>``.
 """
 
 from . import api_client, masking, webhook
