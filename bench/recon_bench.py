@@ -44,7 +44,11 @@ from odoo.tools import config
 
 ROOT = Path(__file__).resolve().parent.parent
 
-DB = "tc_bench_recon"
+
+class Bench:
+    db = "tc_bench_recon"  # --db
+
+
 MARKER = "tc_bench.recon"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## tc_integrations: nightly reconciliation"
@@ -54,7 +58,7 @@ TOKEN = "bench-recon-token-0123456789"
 
 
 def odoo_cli(*options):
-    cmd = [sys.executable, "-m", "odoo", "-c", str(ROOT / "odoo.conf"), "-d", DB]
+    cmd = [sys.executable, "-m", "odoo", "-c", str(ROOT / "odoo.conf"), "-d", Bench.db]
     cmd += [*options, "--stop-after-init", "--no-http", "--log-level=warn"]
     log("running: %s", " ".join(cmd))
     subprocess.run(cmd, check=True, cwd=ROOT)
@@ -62,7 +66,7 @@ def odoo_cli(*options):
 
 def db_exists():
     with contextlib.closing(odoo.sql_db.db_connect("postgres").cursor()) as cr:
-        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB])
+        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [Bench.db])
         return bool(cr.fetchone())
 
 
@@ -128,21 +132,21 @@ class RssSampler:
 
 
 def db_marked():
-    with contextlib.closing(odoo.sql_db.db_connect(DB).cursor()) as cr:
+    with contextlib.closing(odoo.sql_db.db_connect(Bench.db).cursor()) as cr:
         cr.execute("SELECT 1 FROM ir_config_parameter WHERE key = %s", [MARKER])
         found = bool(cr.fetchone())
-    odoo.sql_db.close_db(DB)
+    odoo.sql_db.close_db(Bench.db)
     return found
 
 
 def drop_db():
     if db_exists() and db_marked():
-        log("dropping %s (made by this bench)", DB)
-        subprocess.run(["dropdb", DB], check=True)
+        log("dropping %s (made by this bench)", Bench.db)
+        subprocess.run(["dropdb", Bench.db], check=True)
 
 
 def vacuum():
-    conn = odoo.sql_db.db_connect(DB)
+    conn = odoo.sql_db.db_connect(Bench.db)
     with contextlib.closing(conn.cursor()) as cr:
         cr._cnx.autocommit = True
         cr.execute(
@@ -260,6 +264,9 @@ def main():
     parser.add_argument("--sizes", default="5000,10000,20000")
     parser.add_argument("--write", action="store_true")
     parser.add_argument(
+        "--db", default=Bench.db, help="database of the bench (starts with tc_bench_)"
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="keep the database of an earlier run (its cases stay; new ids are used)",
@@ -268,6 +275,9 @@ def main():
         "--no-tracemalloc", action="store_true", help="skip the tracemalloc runs"
     )
     args = parser.parse_args()
+    if not args.db.startswith("tc_bench_"):
+        sys.exit("--db must start with tc_bench_")
+    Bench.db = args.db
     sizes = [int(s) for s in args.sizes.split(",")]
     for key in ("TC_API_BASE_URL", "TC_API_TOKEN", "TC_TENANT_ID"):
         os.environ.pop(key, None)
@@ -276,7 +286,7 @@ def main():
         drop_db()
     if not db_exists():
         odoo_cli("-i", "tc_integrations", "--without-demo=all")
-    registry = odoo.modules.registry.Registry(DB)
+    registry = odoo.modules.registry.Registry(Bench.db)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         params = env["ir.config_parameter"]
