@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 from tc_integrations.lib import legacy_format as lf
+from tc_integrations.lib import legacy_rows as lr
 from tc_integrations.testing import legacy_generator as gen
 
 
@@ -22,7 +23,7 @@ def read_all(data, entity, batch=2, offset=0, line=None):
 def outcome(entity, row):
     if row.reason:
         return (row.line, None, str(row.reason))
-    legacy_id, values, reason = lf.parse_row(entity, row.data)
+    legacy_id, values, reason = lr.parse_row(entity, row.data)
     return (row.line, legacy_id, str(reason) if reason else values)
 
 
@@ -63,12 +64,12 @@ def test_equipment_rows_reasons_and_values():
 
 
 def test_dates_are_utc_and_checked():
-    parse = lf.parse_datetime
+    parse = lr.parse_datetime
     assert parse("2021-03-04 10:00", "d") == datetime(2021, 3, 4, 10, 0)
     assert parse("2021-03-04T11:00:00+01:00", "d") == datetime(2021, 3, 4, 10, 0)
     assert parse("2021-03-04T10:00:00.123Z", "d") == datetime(2021, 3, 4, 10, 0)
     for bad in ("2021-02-30 10:00:00", "04/03/2021", "yesterday", "1900-01-01"):
-        with pytest.raises(lf._Bad):
+        with pytest.raises(lr._Bad):
             parse(bad, "created_at")
 
 

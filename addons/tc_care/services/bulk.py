@@ -21,6 +21,14 @@ It is for trusted, system-made rows only: no access check (callers run as the cr
 in sudo), values are column values (ids, text; ``Markup`` for HTML fields, which
 are *not* sanitized: build them with ``markupsafe.escape``). Rows equal to what
 ``create`` writes are proven by ``tests/test_escalation.py``.
+
+``skip_conflicts=(columns...)`` makes it an ``INSERT ... ON CONFLICT (columns) DO
+NOTHING``: the rows a unique index already holds are left out, and only the rows
+inserted are returned (for "claim these keys, tell me which were new";
+``tests/test_bulk.py``). Every bulk insert of the addons goes through here: the
+escalation cron's notes, activities, timeline entries and follower rows, the
+reconciliation's mismatches and timeline entries, the legacy import's messages and
+the ids a run has read.
 """
 
 from markupsafe import Markup
@@ -31,10 +39,11 @@ from odoo.tools import SQL, split_every
 PAGE = 1000
 
 
-def insert_rows(model, vals_list):
+def insert_rows(model, vals_list, skip_conflicts=()):
     """Insert ``vals_list`` (dicts with the same keys) into ``model``'s table and
-    return the new records. See the module docstring for what it does and does not
-    do."""
+    return the new records (in the order of ``vals_list``; with ``skip_conflicts``,
+    those that were inserted). See the module docstring for what it does and does
+    not do."""
     if not vals_list:
         return model.browse()
     env = model.env
@@ -88,15 +97,22 @@ def insert_rows(model, vals_list):
         )
         for vals in vals_list
     ]
+    conflict = SQL()
+    if skip_conflicts:
+        conflict = SQL(
+            "ON CONFLICT (%s) DO NOTHING",
+            SQL(", ").join(map(SQL.identifier, skip_conflicts)),
+        )
     ids = []
     for page in split_every(PAGE, rows):
         # through Odoo's cursor, as _create does (query log and counts)
         env.cr.execute(
             SQL(
-                "INSERT INTO %s (%s) VALUES %s RETURNING id",
+                "INSERT INTO %s (%s) VALUES %s %s RETURNING id",
                 SQL.identifier(model._table),
                 SQL(", ").join(map(SQL.identifier, columns)),
                 SQL(", ").join(page),
+                conflict,
             )
         )
         ids.extend(row[0] for row in env.cr.fetchall())

@@ -7,8 +7,9 @@
 
 Odoo 18 finds addon commands only in the addons path given as the first
 argument (odoo/cli/command.py), hence ``--addons-path`` before the command name.
-Each batch is committed with its counts and the position of the next one: a
-killed run continues with ``--resume`` where it stopped (docs/import.md).
+Each batch is one unit of work (``tc_care/services/units.py``), committed with its
+counts and the position of the next one: a killed run continues with ``--resume``
+where it stopped (docs/import.md).
 """
 
 import argparse
@@ -19,6 +20,8 @@ import time
 import odoo
 from odoo.cli import Command
 from odoo.tools import config
+
+from odoo.addons.tc_care.services.units import unit
 
 BAR = 30
 
@@ -104,16 +107,16 @@ class LegacyImport(Command):
                     "--resume continues it, --new starts another run"
                 )
             else:
-                run = Run._tc_create_for_folder(folder, batch_size=args.batch_size)
-                cr.commit()  # pylint: disable=invalid-commit
+                with unit(cr):
+                    run = Run._tc_create_for_folder(folder, batch_size=args.batch_size)
                 _err(f"run {run.id}: {folder}")
             started = time.monotonic()
             rows_before = sum(run.stat_ids.mapped("rows"))
             try:
                 while True:
-                    more = run._tc_step()
-                    # one transaction per batch: what makes a killed run resumable
-                    cr.commit()  # pylint: disable=invalid-commit
+                    # one unit of work per batch: what makes a killed run resumable
+                    with unit(cr):
+                        more = run._tc_step()
                     if not args.quiet:
                         _err(_progress_line(run, started, rows_before), end="")
                     if not more:
@@ -124,8 +127,8 @@ class LegacyImport(Command):
                 sys.exit(130)
             except Exception as exc:
                 cr.rollback()
-                run.write({"state": "failed", "last_error": str(exc)})
-                cr.commit()  # pylint: disable=invalid-commit
+                with unit(cr):
+                    run.write({"state": "failed", "last_error": str(exc)})
                 raise
             _err("")
             for stat in run.stat_ids:

@@ -3,7 +3,9 @@
 - ``webhook``: Standard Webhooks signing / verification of inbound events.
 - ``api_client``: ``DataPlaneClient`` for the ISP data-plane microservices.
 - ``masking``: ``mask_payload`` to hide secrets and card data before logging.
-- ``legacy_format``: the legacy import's CSV formats, streaming reader, row checks.
+- ``legacy_format``: the legacy import's CSV formats and streaming reader.
+- ``legacy_rows``: the legacy import's row checks (``parse_row``).
+- ``reconciliation``: reading one row of the nightly mismatch report.
 
 The Odoo layer imports them as ``odoo.addons.tc_integrations.lib.<module>``;
 the tests without Odoo as ``tc_integrations.lib.<module>``.

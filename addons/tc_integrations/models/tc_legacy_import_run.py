@@ -14,7 +14,7 @@ from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..lib.legacy_format import ENTITIES, FILE_NAMES, file_fingerprint
+from ..lib.legacy_format import ENTITIES, FILE_NAMES
 from ..services.legacy_import import LegacyImporter
 from ..services.trust import legacy_importing
 
@@ -33,7 +33,7 @@ ENTITY_SELECTION = [
 class TcLegacyImportRun(models.Model):
     """One import of a legacy system's files (docs/import.md).
 
-    The work is done batch by batch by ``services/legacy_import.LegacyImporter``;
+    The work is done batch by batch by ``services/legacy_import``'s ``LegacyImporter``;
     each batch commits its records, its counts, its rejected rows and the byte
     offset where the next batch starts, together. A run that is stopped (killed
     command, lost job) continues from the last committed batch and ends as an
@@ -191,29 +191,9 @@ class TcLegacyImportRun(models.Model):
 
     def _tc_init_stats(self):
         self.ensure_one()
-        importer = LegacyImporter(self)
-        vals_list = []
-        total = 0
-        for sequence, entity in enumerate(ENTITIES):
-            handle = importer.open(entity)
-            if handle is None:
-                continue
-            with handle:
-                fingerprint = file_fingerprint(handle)
-            size = int(fingerprint.split(":")[0])
-            total += size
-            vals_list.append(
-                {
-                    "run_id": self.id,
-                    "sequence": sequence,
-                    "entity": entity,
-                    "file_name": FILE_NAMES[entity],
-                    "fingerprint": fingerprint,
-                    "size": size,
-                }
-            )
+        vals_list = LegacyImporter(self).stats_vals()
         self.env["tc.legacy.import.stat"].sudo().create(vals_list)
-        self.sudo().bytes_total = total
+        self.sudo().bytes_total = sum(vals["size"] for vals in vals_list)
 
     # ------------------------------------------------------------------------------
     # running

@@ -12,16 +12,18 @@ from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, html_sanitize, mute_logger
 
 from ..cli.legacy_import import LegacyImport
 from ..lib.legacy_format import (
+    ENTITIES,
     EQUIPMENT_KINDS,
     EQUIPMENT_STATES,
     TICKET_KINDS,
     TICKET_STATUSES,
     TIERS,
 )
+from ..services.legacy_import import IMPORTERS
 from .common import trap_jobs
 
 CUSTOMERS = """legacy_id,name,is_company,email,tier
@@ -560,5 +562,64 @@ class TestLegacyImport(TransactionCase):
             self.assertEqual(
                 self.env.ref(f"tc_care.type_{kind}")._name, "helpdesk.ticket.type"
             )
+            # the importer finds kinds by code through the case API
+            self.assertEqual(
+                self.env["helpdesk.ticket.type"]._tc_get(kind),
+                self.env.ref(f"tc_care.type_{kind}"),
+            )
+        # the runner's registry reads every file of the format, in its order
+        self.assertEqual(list(IMPORTERS), list(ENTITIES))
+        self.assertEqual(
+            [importer.entity for importer in IMPORTERS.values()], list(ENTITIES)
+        )
         for xmlid in TICKET_STATUSES.values():
             self.assertEqual(self.env.ref(xmlid)._name, "helpdesk.ticket.stage")
+
+    def _row(self, record, *ignore):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT * FROM %s WHERE id = %s",
+                SQL.identifier(record._table),
+                record.id,
+            )
+        )
+        row = self.env.cr.dictfetchone()
+        for name in ("id", *ignore):
+            row.pop(name)
+        return row
+
+    def test_message_rows_equal_orm_rows(self):
+        """Messages go in through tc_care's bulk writer: each row is column for
+        column what mail.message's create writes for the same values (no sender
+        address, reply-to or record name, as the import always wrote them). The
+        body is stored as the import sanitised it; create would sanitise it once
+        more, which only rewrites ``<br/>`` as ``<br>``."""
+        self._run()
+        Message = self.env["mail.message"]
+        for legacy_id in ("M1", "M2", "M3"):
+            bulk = Message.search([("tc_legacy_id", "=", legacy_id)])
+            self.assertEqual(len(bulk), 1)
+            orm = Message.create(
+                {
+                    "tc_legacy_id": legacy_id + "-orm",
+                    "res_id": bulk.res_id,
+                    "date": bulk.date,
+                    "author_id": bulk.author_id.id,
+                    "is_internal": bulk.is_internal,
+                    "subtype_id": bulk.subtype_id.id,
+                    "body": bulk.body,
+                    "message_type": "comment",
+                    "model": "helpdesk.ticket",
+                    "message_id": f"<orm-{legacy_id}@test>",
+                    "email_from": False,
+                    "reply_to": False,
+                    "record_name": False,
+                }
+            )
+            self.assertEqual(
+                self._row(bulk, "tc_legacy_id", "message_id", "body"),
+                self._row(orm, "tc_legacy_id", "message_id", "body"),
+                f"{legacy_id}: bulk row != ORM row",
+            )
+            self.assertEqual(html_sanitize(bulk.body), orm.body)

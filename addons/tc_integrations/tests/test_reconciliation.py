@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..models.tc_reconciliation_run import TcReconciliationRun
+from ..services.reconciliation import Reconciliation
 from ..testing.dataplane import DataPlanePeer
 from .common import tc_settings
 
@@ -204,11 +205,11 @@ class TestReconciliation(ReconciliationCase):
     def test_killed_run_resumes_without_duplicates(self):
         nights = {N1: [mm(i) for i in range(1, 8)]}  # 4 pages
         calls = []
-        original = TcReconciliationRun._tc_process_page
+        original = Reconciliation.process_page
 
-        def dying(run, items, cursor):
+        def dying(service, items, cursor):
             calls.append(cursor)
-            result = original(run, items, cursor)
+            result = original(service, items, cursor)
             if len(calls) == 3:
                 raise _Killed()  # after the page's work, before its commit
             return result
@@ -216,7 +217,7 @@ class TestReconciliation(ReconciliationCase):
         with self._peer(nights) as peer:
             # (not self.assertRaises: Odoo's rolls back what ran inside it)
             killed = False
-            with patch.object(TcReconciliationRun, "_tc_process_page", dying):
+            with patch.object(Reconciliation, "process_page", dying):
                 try:
                     self._run(peer, N1)
                 except _Killed:
@@ -246,7 +247,7 @@ class TestReconciliation(ReconciliationCase):
         nights = {N1: [mm(i) for i in range(1, 6)]}
         with (
             self._peer(nights) as peer,
-            patch.object(TcReconciliationRun, "_tc_retry_delays", (0, 0, 0)),
+            patch.object(Reconciliation, "retry_delays", (0, 0, 0)),
         ):
             peer.script_page(N1, "c2", 502, {"error": "bad gateway"}, times=2)
             run = self._run(peer, N1)
@@ -259,7 +260,7 @@ class TestReconciliation(ReconciliationCase):
         nights = {N2: [mm(i) for i in range(1, 6)]}
         with (
             self._peer(nights) as peer,
-            patch.object(TcReconciliationRun, "_tc_retry_delays", (0, 0, 0)),
+            patch.object(Reconciliation, "retry_delays", (0, 0, 0)),
         ):
             peer.script_page(
                 N2, "c2", 200, "not json", content_type="text/plain", times=4
