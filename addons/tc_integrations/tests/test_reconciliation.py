@@ -329,6 +329,17 @@ class TestReconciliation(ReconciliationCase):
             self.assertFalse(rc1.stage_id.closed)
             self.assertEqual(len(self._cases()), 3)
 
+    def test_an_id_on_two_pages_is_counted_once(self):
+        # page size 2: rmm_1 is on the first page and again on the second
+        nights = {N1: [mm(1), mm(2), mm(1)], N2: [mm(1), mm(2), mm(1)]}
+        with self._peer(nights) as peer:
+            run1 = self._run(peer, N1)
+            self.assertEqual((run1.new_count, run1.repeated_count), (2, 0))
+            run2 = self._run(peer, N2)
+            self.assertEqual((run2.new_count, run2.repeated_count), (0, 2))
+            self.assertEqual(len(self._mine()), 2)
+            self.assertEqual(len(self._cases()), 2)
+
     def test_due_date_follows_the_company_time_zone(self):
         self.env.company.partner_id.tz = "Asia/Tokyo"
         self.env["ir.config_parameter"].set_param(
