@@ -19,7 +19,8 @@ the scheduled action does (commit per page). Measured per size:
 
 Odoo runs in-process on the database ``tc_bench_recon`` (created with
 ``-i tc_integrations --without-demo=all`` when missing, marked by the parameter
-``tc_bench.recon``; dropped and made again at each run unless ``--reuse``). Only
+``tc_bench.recon``; dropped and made again at each run unless ``--reuse``;
+``--db tc_bench_<name>`` for another name). Only
 127.0.0.1 is used.
 """
 
