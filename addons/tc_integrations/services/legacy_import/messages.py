@@ -27,8 +27,13 @@ class MessageImporter(EntityImporter):
     def after_read(self, stat):
         return {"phase": "finish"}
 
+    def __init__(self, runner):
+        super().__init__(runner)
+        self._subtypes = None
+
     def _message_refs(self):
-        if not hasattr(self, "_subtypes"):
+        """(comment, note) subtype ids."""
+        if self._subtypes is None:
             self._subtypes = (
                 self.env.ref("mail.mt_comment").id,
                 self.env.ref("mail.mt_note").id,

@@ -24,13 +24,18 @@ class TicketImporter(EntityImporter):
     def after_read(self, stat):
         return {"phase": "deferred"}
 
+    def __init__(self, runner):
+        super().__init__(runner)
+        self._stages = None
+        self._kinds = {}
+
     def _ticket_refs(self):
-        if not hasattr(self, "_stages"):
+        """Legacy status -> stage id (helpdesk_mgmt's stages)."""
+        if self._stages is None:
             self._stages = {
                 status: self.env.ref(xmlid).id
                 for status, xmlid in TICKET_STATUSES.items()
             }
-            self._kinds = {}
         return self._stages
 
     def _kind(self, code):
