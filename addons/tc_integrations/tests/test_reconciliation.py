@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import SQL
 
 from ..models.tc_reconciliation_run import TcReconciliationRun
 from ..services.reconciliation import Reconciliation
@@ -339,6 +340,79 @@ class TestReconciliation(ReconciliationCase):
             self.assertEqual((run2.new_count, run2.repeated_count), (0, 2))
             self.assertEqual(len(self._mine()), 2)
             self.assertEqual(len(self._cases()), 2)
+
+    def test_bulk_rows_equal_orm_rows(self):
+        """Mismatches and their timeline entries go in through tc_care's bulk
+        writer: column for column what ``create`` writes for the same values
+        (amounts rounded to their currency included)."""
+        odd = mm(3)  # amounts finer than the currency's: rounded as create does
+        odd["expected"] = {"amount": "10.005", "currency": "EUR"}
+        odd["actual"] = {"amount": "3.3333", "currency": "EUR"}
+        nights = {N1: [mm(1), mm(2, "subscription_state_differs"), odd]}
+        with self._peer(nights) as peer:
+            self._run(peer, N1)
+        Timeline = self.env["tc.case.timeline"]
+        fields_ = [
+            name
+            for name, field in self.Mismatch._fields.items()
+            if field.store and field.column_type and not field.automatic
+        ]
+        for mismatch in self._mine():
+            values = mismatch.read(fields_, load=None)[0]
+            values.pop("id")
+            if mismatch.mismatch_id == "rmm_3":
+                self.assertEqual(
+                    (mismatch.expected_amount, mismatch.actual_amount), (10.01, 3.33)
+                )
+                values.update(expected_amount=10.005, actual_amount=3.3333)
+            orm = self.Mismatch.create(
+                dict(values, mismatch_id="orm-" + values["mismatch_id"])
+            )
+            self.assertEqual(
+                self._row(mismatch, "mismatch_id"),
+                self._row(orm, "mismatch_id"),
+                "mismatch: bulk row != ORM row",
+            )
+            entry = Timeline.search(
+                [
+                    ("res_model", "=", "tc.reconciliation.mismatch"),
+                    ("res_id", "=", mismatch.id),
+                ]
+            )
+            self.assertEqual(len(entry), 1)
+            orm_entry = Timeline.create(
+                {
+                    name: entry[name].id
+                    if entry._fields[name].type == "many2one"
+                    else entry[name]
+                    for name in (
+                        "ticket_id",
+                        "name",
+                        "progress",
+                        "res_id",
+                        "kind",
+                        "user_id",
+                        "res_model",
+                        "correlation_id",
+                        "date",
+                    )
+                }
+            )
+            self.assertEqual(self._row(entry), self._row(orm_entry))
+
+    def _row(self, record, *ignore):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT * FROM %s WHERE id = %s",
+                SQL.identifier(record._table),
+                record.id,
+            )
+        )
+        row = self.env.cr.dictfetchone()
+        for name in ("id", *ignore):
+            row.pop(name)
+        return row
 
     def test_due_date_follows_the_company_time_zone(self):
         self.env.company.partner_id.tz = "Asia/Tokyo"
