@@ -2,6 +2,7 @@ from . import (
     demo,
     helpdesk_sla,
     helpdesk_ticket,
+    helpdesk_ticket_case,
     helpdesk_ticket_escalation,
     helpdesk_ticket_incident,
     helpdesk_ticket_sla,
