@@ -47,7 +47,7 @@ SYSTEM_FIELDS = {
 
 
 class HelpdeskTicket(models.Model):
-    _inherit = "helpdesk.ticket"
+    _inherit = "helpdesk.ticket"  # pylint: disable=consider-merging-classes-inherited
 
     # -- ISP references (ids of records owned by the microservices) ---------------
     tc_order_ref = fields.Char("Order ref", index="btree_not_null", tracking=True)
