@@ -49,10 +49,7 @@ class TcCareDemo(models.AbstractModel):
         ticket.with_user(agent).message_post(
             body=body, message_type="comment", subtype_xmlid="mail.mt_comment"
         )
-        done = self.env["helpdesk.ticket.stage"].search(
-            [("closed", "=", True)], order="sequence", limit=1
-        )
-        ticket.stage_id = done
+        ticket._tc_close_cases()
 
     def _at_risk(self, xmlid):
         """Demo only: a case answered in time whose resolution clock has used most
