@@ -8,7 +8,9 @@ changes) and message hooks (progress, the customer-response rule).
 The other concerns of the same model live beside it, sharing ``_inherit``:
 ``helpdesk_ticket_sla_match.py`` (which SLAs apply, SLA status, first response),
 ``helpdesk_ticket_escalation.py`` (the escalation cron), ``helpdesk_ticket_stuck.py``
-(stuck detection) and ``helpdesk_ticket_incident.py`` (outage incidents).
+(stuck detection) and ``helpdesk_ticket_incident.py`` (outage incidents); the case
+API is ``helpdesk_ticket_case.py``. (pylint-odoo's consider-merging-classes-inherited
+is silenced on each class: the split is on purpose.)
 """
 
 from odoo import api, fields, models
