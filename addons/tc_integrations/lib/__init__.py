@@ -3,6 +3,7 @@
 - ``webhook``: Standard Webhooks signing / verification of inbound events.
 - ``api_client``: ``DataPlaneClient`` for the ISP data-plane microservices.
 - ``masking``: ``mask_payload`` to hide secrets and card data before logging.
+- ``retry``: ``backoff_seconds``, the wait before a queued record's next attempt.
 - ``legacy_format``: the legacy import's CSV formats, streaming reader, row checks.
 
 The Odoo layer imports them as ``odoo.addons.tc_integrations.lib.<module>``;

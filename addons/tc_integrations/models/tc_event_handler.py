@@ -6,7 +6,10 @@ Each handler receives the ``tc.event`` and its ``data`` object, calls the domain
 addons (tc_orders, tc_care, tc_network, tc_fieldops), puts the event on the
 timeline of every case it touched and returns a one-line outcome. It raises
 :class:`Deferred` when the event arrived before what it depends on (out of
-order); any other exception is a failure (retried, then a case for a human).
+order), :class:`Permanent` when no retry can ever fix it (the payload lacks what
+the handler needs, it names something TC never asked for: the event is failed at
+once, the message is the reason a person reads in the exception queue); any other
+exception is a failure (retried, then a case for a human).
 Handlers must be idempotent: they run inside the event's job, which queue_job
 may deliver more than once; each checks the current state of the records first.
 """
@@ -20,7 +23,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.tc_network.models.tc_equipment import normalize_mac, normalize_serial
+from odoo.addons.tc_network.lib.identifiers import normalize_mac, normalize_serial
 
 from ..lib.api_client import parse_amount
 from ..lib.reconciliation import parse_datetime
@@ -46,6 +49,19 @@ class Deferred(Exception):
     def __init__(self, message, tickets=None):
         super().__init__(message)
         self.tickets = tickets
+
+
+class Permanent(Exception):
+    """No retry can fix this event (what it carries is immutable): it fails at
+    once. The message is the reason a person acts on: say what is wrong and what
+    to do."""
+
+
+def _malformed(what):
+    """The payload lacks what the handler needs: a retry runs the same payload."""
+    return Permanent(
+        "%s: have the sender send a corrected event, then ignore this one" % what
+    )
 
 
 def _ref(data, *keys):
@@ -164,7 +180,7 @@ class TcEventHandler(models.AbstractModel):
     def _on_order_needs_review(self, event, data):
         order_ref = _ref(data, "order_id", "order_ref")
         if not order_ref:
-            raise ValueError("OrderNeedsReview without order_id")
+            raise _malformed("OrderNeedsReview without order_id")
         Review = self.env["tc.order.review"].sudo()
         review = Review.search(
             [("order_ref", "=", order_ref)], limit=1, order="id desc"
@@ -212,7 +228,7 @@ class TcEventHandler(models.AbstractModel):
             if value
         ]
         if not refs:
-            raise ValueError("PaymentConfirmed without payment, order or invoice id")
+            raise _malformed("PaymentConfirmed without payment, order or invoice id")
         domain = ["|"] * (len(refs) - 1) + [(f, "=", v) for f, v in refs]
         kinds = self._kind("payment_dispute") | self._kind("order_review")
         cases = self._open_cases(domain + [("type_id", "in", kinds.ids)])
@@ -233,7 +249,7 @@ class TcEventHandler(models.AbstractModel):
     def _on_provisioning_failed(self, event, data):
         job_ref = _ref(data, "provisioning_job_id", "job_id")
         if not job_ref:
-            raise ValueError("ProvisioningFailed without job_id")
+            raise _malformed("ProvisioningFailed without job_id")
         kind = self._kind("provisioning_failure")
         case = self._open_cases(
             [("tc_provisioning_job_ref", "=", job_ref), ("type_id", "=", kind.id)]
@@ -336,7 +352,7 @@ class TcEventHandler(models.AbstractModel):
             if value
         ]
         if not refs:
-            raise ValueError("ServiceActivated without job, order or subscription id")
+            raise _malformed("ServiceActivated without job, order or subscription id")
         domain = ["|"] * (len(refs) - 1) + [(f, "=", v) for f, v in refs]
         cases = self._open_cases(domain)
         if not cases:
@@ -369,14 +385,20 @@ class TcEventHandler(models.AbstractModel):
     def _on_refund_posted(self, event, data):
         ref = _ref(data, "adjustment_ref", "adjustment_id")
         if not ref:
-            raise ValueError("RefundPosted without adjustment_ref")
+            raise _malformed("RefundPosted without adjustment_ref")
         request = (
             self.env["tc.adjustment.request"]
             .sudo()
             .search([("name", "=", ref)], limit=1)
         )
         if not request:
-            raise Deferred("Adjustment request %s is not known yet" % ref)
+            # TC names its adjustment requests; billing learns a name only from the
+            # PostAdjustment command of an approved request: an unknown one never
+            # comes later
+            raise Permanent(
+                "RefundPosted for %s, an adjustment TC never requested: check this "
+                "refund in the billing system, then ignore this event" % ref
+            )
         if request.state == "posted":
             return "%s was already posted" % ref
         if request.state != "approved":
@@ -405,7 +427,7 @@ class TcEventHandler(models.AbstractModel):
         ending at the respond-by date the payment network gave."""
         dispute = _ref(data, "dispute_id", "chargeback_id")
         if not dispute:
-            raise ValueError("PaymentDisputed without dispute_id")
+            raise _malformed("PaymentDisputed without dispute_id")
         Ticket = self.env["helpdesk.ticket"].sudo()
         notes = []
         try:
@@ -534,10 +556,10 @@ class TcEventHandler(models.AbstractModel):
     def _on_dispute_closed(self, event, data):
         dispute = _ref(data, "dispute_id", "chargeback_id")
         if not dispute:
-            raise ValueError("DisputeClosed without dispute_id")
+            raise _malformed("DisputeClosed without dispute_id")
         outcome = _ref(data, "outcome")
         if outcome not in DISPUTE_OUTCOMES:
-            raise ValueError(
+            raise _malformed(
                 "DisputeClosed %s: outcome must be one of %s, not %r"
                 % (dispute, ", ".join(DISPUTE_OUTCOMES), outcome)
             )
