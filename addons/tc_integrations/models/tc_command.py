@@ -275,7 +275,7 @@ class TcCommand(models.Model):
         """A person must look: on the command's case when it has one, else a new one."""
         case = self.ticket_id
         if not case:
-            case = self.env["tc.event.handler"]._tc_open_case(
+            case = self.env["helpdesk.ticket"]._tc_open_case(
                 "general_inquiry",
                 title,
                 description=error,

@@ -325,19 +325,15 @@ class TcEvent(models.Model):
             description = self.env._(
                 "The event failed after several attempts. Last error: %s", error
             )
-        case = (
-            self.env["tc.event.handler"]
-            .sudo()
-            ._tc_open_case(
-                FAILURE_KIND.get(self.event_type, "general_inquiry"),
-                self.env._(
-                    "Integration event %(id)s (%(type)s) could not be processed",
-                    id=self.event_id,
-                    type=self.event_type,
-                ),
-                description=description,
-                correlation_id=self.correlation_id,
-            )
+        case = self.env["helpdesk.ticket"]._tc_open_case(
+            FAILURE_KIND.get(self.event_type, "general_inquiry"),
+            self.env._(
+                "Integration event %(id)s (%(type)s) could not be processed",
+                id=self.event_id,
+                type=self.event_type,
+            ),
+            description=description,
+            correlation_id=self.correlation_id,
         )
         self._tc_touch(case, self.env._("Event %s failed", self.event_type))
         return "failed"
