@@ -1,5 +1,8 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Order reviews: external orders held for a human decision (claim, release,
+decide), the reasons they are held for, and the case each review opens."""
+
 import psycopg2
 
 from odoo import api, fields, models
@@ -15,13 +18,6 @@ STATES = [
     ("rejected", "Rejected"),
     ("needs_info", "Needs info"),
 ]
-TRANSITIONS = {
-    "new": {"in_review"},
-    "in_review": {"approved", "rejected", "needs_info", "new"},
-    "needs_info": {"in_review", "new"},
-    "approved": set(),
-    "rejected": set(),
-}
 DECISIONS = {"approved", "rejected", "needs_info"}
 # what the orders service held the order for: the decision is about exactly this
 ORDER_FIELDS = {"order_ref", "partner_id", "requested_plan", "reason_ids", "evidence"}
@@ -61,8 +57,15 @@ class TcOrderReview(models.Model):
 
     _name = "tc.order.review"
     _description = "Order review"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "tc.state.machine.mixin"]
     _order = "sla_deadline, id"
+    _tc_transitions = {
+        "new": {"in_review"},
+        "in_review": {"approved", "rejected", "needs_info", "new"},
+        "needs_info": {"in_review", "new"},
+        "approved": set(),
+        "rejected": set(),
+    }
 
     name = fields.Char(readonly=True, copy=False, default="/")
     order_ref = fields.Char("Order ref", required=True, index=True, tracking=True)
@@ -263,21 +266,6 @@ class TcOrderReview(models.Model):
         return True
 
     # -- decisions -------------------------------------------------------------------
-    def _set_state(self, new_state):
-        for review in self:
-            if new_state not in TRANSITIONS[review.state]:
-                states = dict(STATES)
-                raise UserError(
-                    self.env._(
-                        "%(name)s is %(state)s: it cannot become %(new)s.",
-                        name=review.name,
-                        state=states[review.state],
-                        new=states[new_state],
-                    )
-                )
-        with trusted():
-            self.write({"state": new_state})
-
     def action_decide(self, decision, reason):
         """Decide the reviews of ``self``: approved, rejected or needs_info, with a
         reason. The claimer decides their review; a supervisor may decide in bulk.
@@ -357,14 +345,3 @@ class TcOrderReview(models.Model):
             "context": {"active_ids": self.ids, "active_model": self._name},
             "name": self.env._("Decide"),
         }
-
-    @api.model
-    def _tc_demo_walk(self, xmlid, steps):
-        """Demo only: play ``steps`` [(user xmlid, action, reason)] on a review."""
-        review = self.env.ref(xmlid)
-        for user_xmlid, action, reason in steps:
-            rec = review.with_user(self.env.ref(user_xmlid))
-            if action == "claim":
-                rec.action_claim()
-            else:
-                rec.action_decide(action, reason)
