@@ -20,7 +20,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.tc_network.models.tc_equipment import normalize_mac, normalize_serial
+from odoo.addons.tc_network.lib.identifiers import normalize_mac, normalize_serial
 
 from ..lib.api_client import parse_amount
 from ..lib.reconciliation import parse_datetime

@@ -183,26 +183,17 @@ class TcOrderReview(models.Model):
             )
 
     def _tc_create_cases(self):
-        case_type = self.env.ref("tc_care.type_order_review")
-        Ticket = self.env["helpdesk.ticket"].sudo()
-        vals_list = [
-            {
-                "name": self.env._(
-                    "Order %(ref)s held for review", ref=review.order_ref
-                ),
-                "description": "<p>%s</p>"
-                % ", ".join(review.reason_ids.mapped("name")),
-                "partner_id": review.partner_id.id,
-                "tc_location_id": review.location_id.id,
-                "tc_order_ref": review.order_ref,
-                "type_id": case_type.id,
-            }
-            for review in self.filtered(lambda r: not r.ticket_id)
-        ]
-        tickets = Ticket.create(vals_list)
-        for review, ticket in zip(
-            self.filtered(lambda r: not r.ticket_id), tickets, strict=True
-        ):
+        """Each review opens its order-review case (tc_care's case API)."""
+        Ticket = self.env["helpdesk.ticket"]
+        for review in self.filtered(lambda r: not r.ticket_id):
+            ticket = Ticket._tc_open_case(
+                "order_review",
+                self.env._("Order %(ref)s held for review", ref=review.order_ref),
+                ", ".join(review.reason_ids.mapped("name")),
+                partner_id=review.partner_id.id,
+                tc_location_id=review.location_id.id,
+                tc_order_ref=review.order_ref,
+            )
             with trusted():
                 review.ticket_id = ticket
 
@@ -322,10 +313,8 @@ class TcOrderReview(models.Model):
             review.message_post(body=body, subtype_xmlid="mail.mt_note")
             review.ticket_id._tc_timeline("note", body, progress=True)
             if decision != "needs_info":
-                done = self.env["helpdesk.ticket.stage"].search(
-                    [("closed", "=", True)], order="sequence", limit=1
-                )
-                review.ticket_id.sudo().stage_id = done
+                # the reviewer need not be able to read the case
+                review.ticket_id.sudo()._tc_close_cases()
         self._tc_on_review_decided(decision, reason)
         return True
 
