@@ -4,11 +4,13 @@ from . import tc_queued_record_mixin
 from . import tc_legacy_mixin
 from . import helpdesk_ticket
 from . import tc_adjustment_request
+from . import tc_case_timeline
 from . import tc_command
 from . import tc_event
 from . import tc_event_handler
 from . import tc_exception
 from . import tc_order_review
+from . import tc_partner_api
 from . import tc_partner_api_key
 from . import tc_partner_api_rate
 from . import tc_reconciliation_mismatch

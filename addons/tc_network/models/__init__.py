@@ -1,6 +1,7 @@
 from . import (
     helpdesk_ticket,
     res_config_settings,
+    tc_case_timeline,
     tc_equipment,
     tc_equipment_cases,
     tc_equipment_diagnostics,
