@@ -79,6 +79,90 @@ def test_dependency_direction():
         assert manifest["license"] == "LGPL-3"
 
 
+def _tc_closure(addon):
+    """``addon`` and every TC addon it depends on, directly or not."""
+    seen, todo = set(), [addon]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += [d for d in _manifest(name)["depends"] if d in ADDONS]
+    return seen
+
+
+def _imports(path):
+    """The absolute module names a Python file imports, and its relative imports as
+    (level, module) pairs."""
+    tree = ast.parse(path.read_text(), str(path))
+    absolute, relative = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            absolute |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                relative.add((node.level, node.module or ""))
+            else:
+                absolute.add(node.module)
+                absolute |= {f"{node.module}.{a.name}" for a in node.names}
+    return absolute, relative
+
+
+def test_python_imports_follow_the_manifest_dependencies():
+    """An addon's Python code imports another TC addon only if its manifest depends
+    on it (directly or through another TC addon), and never reaches out of its own
+    folder with a relative import: the manifests and the code tell one story."""
+    for addon in ADDONS:
+        allowed = _tc_closure(addon)
+        for path in sorted((ROOT / "addons" / addon).rglob("*.py")):
+            absolute, relative = _imports(path)
+            for module in absolute:
+                parts = module.split(".")
+                if parts[:2] == ["odoo", "addons"] and len(parts) > 2:
+                    if parts[2] in ADDONS:
+                        assert parts[2] in allowed, (
+                            f"{path.relative_to(ROOT)} imports {module}, but "
+                            f"{addon} does not depend on {parts[2]}"
+                        )
+            depth = len(path.relative_to(ROOT / "addons" / addon).parts) - 1
+            for level, module in relative:
+                assert level <= depth + 1, (
+                    f"{path.relative_to(ROOT)}: relative import {'.' * level}{module} "
+                    f"leaves {addon}"
+                )
+
+
+def test_pure_code_does_not_import_odoo():
+    """lib/ (pure code) and testing/ (test peers, generated data) import no Odoo:
+    the tests without Odoo and the benchmarks load them on a machine without it."""
+    folders = [p for a in ADDONS for p in (ROOT / "addons" / a).glob("*")]
+    folders = [p for p in folders if p.is_dir() and p.name in ("lib", "testing")]
+    assert folders
+    for folder in folders:
+        for path in sorted(folder.rglob("*.py")):
+            absolute, relative = _imports(path)
+            odoo = {m for m in absolute if m == "odoo" or m.startswith("odoo.")}
+            assert not odoo, f"{path.relative_to(ROOT)} imports {sorted(odoo)}"
+            for level, module in relative:
+                # relative imports stay inside lib/ or testing/, or go to lib/
+                assert level == 1 or module.startswith("lib"), (
+                    f"{path.relative_to(ROOT)}: {'.' * level}{module}"
+                )
+
+
+def test_no_other_helper_folders():
+    """One name per kind of code: models, controllers, wizards, lib (pure), services
+    (Odoo-aware helpers that are not models), testing (peers), tests, cli."""
+    allowed = {
+        "models", "controllers", "wizards", "lib", "services", "testing", "tests",
+        "cli", "data", "demo", "i18n", "migrations", "readme", "security", "static",
+        "views", "__pycache__",
+    }  # fmt: skip
+    for addon in ADDONS:
+        for path in (ROOT / "addons" / addon).iterdir():
+            if path.is_dir():
+                assert path.name in allowed, f"{addon}/{path.name}"
+
+
 def test_oca_requirements_match_manifest_dependencies():
     """Every OCA addon a manifest depends on is installed by requirements-oca.txt."""
     reqs = {

@@ -1,6 +1,7 @@
 from . import (
     helpdesk_sla,
     helpdesk_ticket,
+    helpdesk_ticket_case,
     helpdesk_ticket_sla,
     helpdesk_ticket_team,
     helpdesk_ticket_type,

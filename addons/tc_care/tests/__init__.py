@@ -1,4 +1,5 @@
 from . import (
+    test_case_api,
     test_escalation,
     test_incident,
     test_portal,
