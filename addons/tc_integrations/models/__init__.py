@@ -9,6 +9,7 @@ from . import tc_event
 from . import tc_event_handler
 from . import tc_exception
 from . import tc_order_review
+from . import tc_partner_api
 from . import tc_partner_api_key
 from . import tc_partner_api_rate
 from . import tc_reconciliation_mismatch

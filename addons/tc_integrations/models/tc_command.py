@@ -1,16 +1,18 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The transactional outbox: commands to the data plane, written with the business
+change, sent after commit by a queue job with one idempotency key, retried on
+transient failures, failed with a case for a person when refused or given up."""
+
 import json
 import logging
 import uuid
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..lib import masking
 from ..lib.api_client import DataPlaneClient, PermanentError, TransientError
-from .tc_event import backoff_seconds
 
 _logger = logging.getLogger(__name__)
 
@@ -23,7 +25,6 @@ COMMAND_STATES = [
     ("cancelled", "Cancelled"),
 ]
 SENDABLE = ("pending", "retry")
-MAX_ATTEMPTS = 8
 # what the command is: fixed at creation, for everyone (superuser included)
 IMMUTABLE = frozenset(
     {"name", "idempotency_key", "payload", "correlation_id", "res_model", "res_id"}
@@ -41,6 +42,8 @@ class TcCommand(models.Model):
     _description = "Outbound integration command"
     _inherit = ["mail.thread", "tc.queued.record.mixin"]
     _tc_open_states = SENDABLE
+    _tc_max_attempts = 8
+    _tc_backoff = (20, 3600)
     _order = "id desc"
     # people have no write right (append-only); they may still note in the chatter
     _mail_post_access = "read"
@@ -212,49 +215,38 @@ class TcCommand(models.Model):
         return read
 
     def _tc_transient(self, error, status, retry_after=None):
-        attempts = self.attempts + 1
         error = masking.mask_text(error)[:2000]
         _logger.info(
             "tc.command %s %s: transient failure (attempt %d/%d) [correlation_id=%s]",
             self.id,
             self.name,
-            attempts,
-            MAX_ATTEMPTS,
+            self.attempts + 1,
+            self._tc_max_attempts,
             self.correlation_id,
         )
-        if attempts >= MAX_ATTEMPTS:
-            self.write(
-                {
-                    "state": "dead",
-                    "attempts": attempts,
-                    "last_error": error,
-                    "http_status": status or False,
-                    "next_attempt_at": False,
-                }
-            )
-            self._tc_exception_case(
-                self.env._(
-                    "Command %(name)s gave up after %(n)d attempts",
-                    name=self.name,
-                    n=attempts,
-                ),
-                error,
-            )
-            return "dead"
-        eta = fields.Datetime.now() + timedelta(
-            seconds=backoff_seconds(attempts, base=20, retry_after=retry_after)
+        return self._tc_attempt_failed(
+            error, retry_after=retry_after, http_status=status or False
         )
+
+    def _tc_exhausted(self, error, attempts, **vals):
         self.write(
-            {
-                "state": "retry",
-                "attempts": attempts,
-                "last_error": error,
-                "http_status": status or False,
-                "next_attempt_at": eta,
-            }
+            dict(
+                vals,
+                state="dead",
+                attempts=attempts,
+                last_error=error,
+                next_attempt_at=False,
+            )
         )
-        self._tc_schedule(eta=eta)
-        return "retry"
+        self._tc_exception_case(
+            self.env._(
+                "Command %(name)s gave up after %(n)d attempts",
+                name=self.name,
+                n=attempts,
+            ),
+            error,
+        )
+        return "dead"
 
     def _tc_refused(self, error, status):
         error = masking.mask_text(error)[:2000]
@@ -283,7 +275,7 @@ class TcCommand(models.Model):
         """A person must look: on the command's case when it has one, else a new one."""
         case = self.ticket_id
         if not case:
-            case = self.env["tc.event.handler"]._tc_open_case(
+            case = self.env["helpdesk.ticket"]._tc_open_case(
                 "general_inquiry",
                 title,
                 description=error,

@@ -1,8 +1,11 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Inbound events: stored once (webhook or polling), processed by a queue job that
+runs the event type's handler (tc_event_handler.py), retried, deferred or failed
+with a case for a person; the supervisors' retry and ignore buttons."""
+
 import json
 import logging
-import random
 import threading
 from datetime import timedelta
 
@@ -11,7 +14,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..lib import masking
 from ..lib.api_client import DataPlaneClient, DataPlaneError
-from .tc_event_handler import HANDLERS, Deferred
+from .tc_event_handler import HANDLERS, Deferred, Permanent
 
 _logger = logging.getLogger(__name__)
 
@@ -26,15 +29,12 @@ EVENT_STATES = [
 # states in which a job still has something to do
 OPEN_STATES = ("pending", "retry", "deferred")
 CURSOR_PARAM = "tc_integrations.events_cursor"
-MAX_ATTEMPTS = 5  # failed handler runs before the event is "failed"
 MAX_DEFERRALS = 24  # out-of-order waits before the event is "failed"
 DEFER_SECONDS = 300
 # what the event is: fixed at ingestion, for everyone (superuser included)
 IMMUTABLE = frozenset(
     {"event_id", "event_type", "source", "webhook_id", "correlation_id", "payload"}
 )
-BACKOFF_BASE = 30
-BACKOFF_CAP = 3600
 # case kind opened for a human when an event of this type cannot be handled
 FAILURE_KIND = {
     "OrderNeedsReview": "order_review",
@@ -57,17 +57,6 @@ def _is_event(item):
     )
 
 
-def backoff_seconds(attempt, base=BACKOFF_BASE, cap=BACKOFF_CAP, retry_after=None):
-    """Exponential backoff with full jitter on top of the base delay:
-    ``base * 2**(attempt-1)`` capped, plus up to 50 % jitter, never less than the
-    server's ``Retry-After`` hint."""
-    delay = min(cap, base * 2 ** max(0, attempt - 1))
-    delay += random.uniform(0, delay / 2)  # noqa: S311 - jitter, not crypto
-    if retry_after:
-        delay = max(delay, float(retry_after))
-    return int(delay)
-
-
 class TcEvent(models.Model):
     """An inbound event from the data plane (webhook or polling), stored once.
 
@@ -79,6 +68,8 @@ class TcEvent(models.Model):
     _inherit = ["mail.thread", "tc.queued.record.mixin"]
     _tc_open_states = OPEN_STATES
     _tc_start_field = "received_at"
+    _tc_max_attempts = 5  # failed handler runs before the event is "failed"
+    _tc_backoff = (30, 3600)
     _order = "id desc"
     _rec_name = "event_id"
     # people have no write right (append-only); they may still note in the chatter
@@ -237,6 +228,8 @@ class TcEvent(models.Model):
                 outcome = getattr(handler, method)(self, data)
         except Deferred as exc:
             return self._tc_defer(exc)
+        except Permanent as exc:  # no retry can fix it: a person, at once
+            return self._tc_fail_permanently(exc)
         except Exception as exc:  # the handler failed: record it, retry, then a human
             return self._tc_fail_attempt(exc)
         self.write(
@@ -285,56 +278,62 @@ class TcEvent(models.Model):
         return "deferred"
 
     def _tc_fail_attempt(self, exc):
-        attempts = self.attempts + 1
         error = masking.mask_text("%s: %s" % (type(exc).__name__, exc))[:2000]
         _logger.info(
             "tc.event %s handler failed (attempt %d/%d) [correlation_id=%s]",
             self.event_id,
-            attempts,
-            MAX_ATTEMPTS,
+            self.attempts + 1,
+            self._tc_max_attempts,
             self.correlation_id,
         )
-        if attempts >= MAX_ATTEMPTS:
-            self.attempts = attempts
-            return self._tc_give_up(error)
-        eta = fields.Datetime.now() + timedelta(seconds=backoff_seconds(attempts))
-        self.write(
-            {
-                "state": "retry",
-                "attempts": attempts,
-                "last_error": error,
-                "next_attempt_at": eta,
-            }
-        )
-        self._tc_schedule(eta=eta)
-        return "retry"
+        return self._tc_attempt_failed(error)
 
-    def _tc_give_up(self, error):
+    def _tc_exhausted(self, error, attempts, **vals):
+        self.write(dict(vals, attempts=attempts))
+        return self._tc_give_up(error)
+
+    def _tc_fail_permanently(self, exc):
+        """The handler says no retry can fix this event (``Permanent``): failed
+        on this first failure, its reason shown in the exception queue."""
+        error = masking.mask_text(str(exc))[:2000]
+        _logger.info(
+            "tc.event %s failed, no retry can fix it [correlation_id=%s]",
+            self.event_id,
+            self.correlation_id,
+        )
+        self.write({"attempts": self.attempts + 1})
+        return self._tc_give_up(error, permanent=True)
+
+    def _tc_give_up(self, error, permanent=False):
         """Leave the event failed, with a case for a human."""
         self.write(
             {
                 "state": "failed",
                 "last_error": error,
-                "state_reason": "Failed: needs a person",
+                "state_reason": "Failed: no retry can fix it"
+                if permanent
+                else "Failed: needs a person",
                 "next_attempt_at": False,
                 "processed_at": fields.Datetime.now(),
             }
         )
-        case = (
-            self.env["tc.event.handler"]
-            .sudo()
-            ._tc_open_case(
-                FAILURE_KIND.get(self.event_type, "general_inquiry"),
-                self.env._(
-                    "Integration event %(id)s (%(type)s) could not be processed",
-                    id=self.event_id,
-                    type=self.event_type,
-                ),
-                description=self.env._(
-                    "The event failed after several attempts. Last error: %s", error
-                ),
-                correlation_id=self.correlation_id,
+        if permanent:
+            description = self.env._(
+                "The event cannot be processed and no retry can fix it: %s", error
             )
+        else:
+            description = self.env._(
+                "The event failed after several attempts. Last error: %s", error
+            )
+        case = self.env["helpdesk.ticket"]._tc_open_case(
+            FAILURE_KIND.get(self.event_type, "general_inquiry"),
+            self.env._(
+                "Integration event %(id)s (%(type)s) could not be processed",
+                id=self.event_id,
+                type=self.event_type,
+            ),
+            description=description,
+            correlation_id=self.correlation_id,
         )
         self._tc_touch(case, self.env._("Event %s failed", self.event_type))
         return "failed"

@@ -6,7 +6,10 @@ Each handler receives the ``tc.event`` and its ``data`` object, calls the domain
 addons (tc_orders, tc_care, tc_network, tc_fieldops), puts the event on the
 timeline of every case it touched and returns a one-line outcome. It raises
 :class:`Deferred` when the event arrived before what it depends on (out of
-order); any other exception is a failure (retried, then a case for a human).
+order), :class:`Permanent` when no retry can ever fix it (the payload lacks what
+the handler needs, it names something TC never asked for: the event is failed at
+once, the message is the reason a person reads in the exception queue); any other
+exception is a failure (retried, then a case for a human).
 Handlers must be idempotent: they run inside the event's job, which queue_job
 may deliver more than once; each checks the current state of the records first.
 """
@@ -15,12 +18,10 @@ import base64
 import binascii
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.tc_network.models.tc_equipment import normalize_mac, normalize_serial
+from odoo.addons.tc_network.lib.identifiers import normalize_mac, normalize_serial
 
 from ..lib.api_client import parse_amount
 from ..lib.reconciliation import parse_datetime
@@ -48,6 +49,28 @@ class Deferred(Exception):
         self.tickets = tickets
 
 
+class Permanent(Exception):
+    """No retry can fix this event (what it carries is immutable): it fails at
+    once. The message is the reason a person acts on: say what is wrong and what
+    to do."""
+
+
+def _malformed(what):
+    """The payload lacks what the handler needs: a retry runs the same payload."""
+    return Permanent(
+        "%s: have the sender send a corrected event, then ignore this one" % what
+    )
+
+
+def _customer_of(data):
+    """``(ref, name, email)`` of the event's customer (``customer.ref``, else
+    ``customer_id``), for ``helpdesk.ticket._tc_customer``."""
+    customer = data.get("customer")
+    customer = customer if isinstance(customer, dict) else {}
+    ref = _ref(customer, "ref", "id") or _ref(data, "customer_id")
+    return ref, _ref(customer, "name"), _ref(customer, "email")
+
+
 def _ref(data, *keys):
     for key in keys:
         value = data.get(key)
@@ -63,21 +86,15 @@ class TcEventHandler(models.AbstractModel):
     _description = "Integration event handlers"
 
     # -- helpers ---------------------------------------------------------------------
+    # TEMPORARY: tc_reconciliation_run.py still calls these two; delete them once it
+    # uses the case API (helpdesk.ticket.type._tc_get, tickets._tc_close_cases())
     @api.model
     def _kind(self, code):
-        return (
-            self.env["helpdesk.ticket.type"]
-            .sudo()
-            .search([("tc_code", "=", code)], limit=1)
-        )
+        return self.env["helpdesk.ticket.type"]._tc_get(code)
 
     @api.model
-    def _closed_stage(self):
-        return (
-            self.env["helpdesk.ticket.stage"]
-            .sudo()
-            .search([("closed", "=", True)], order="sequence", limit=1)
-        )
+    def _close(self, tickets):
+        return tickets._tc_close_cases()
 
     @api.model
     def _open_cases(self, domain):
@@ -114,57 +131,11 @@ class TcEventHandler(models.AbstractModel):
         first = {row[0] for row in self.env.cr.fetchall()}
         return api_cases.filtered(lambda case: case.id not in first)
 
-    @api.model
-    def _tc_open_case(self, kind_code, name, description="", **vals):
-        correlation_id = vals.pop("correlation_id", None)
-        return (
-            self.env["helpdesk.ticket"]
-            .sudo()
-            .create(
-                dict(
-                    vals,
-                    name=name[:250],
-                    # texts from events and the partner API are text, not markup
-                    description=Markup("<p>%s</p>") % (description or name),
-                    type_id=self._kind(kind_code).id,
-                    tc_correlation_id=correlation_id or False,
-                )
-            )
-        )
-
-    @api.model
-    def _close(self, tickets):
-        tickets = tickets.filtered(lambda t: not t.stage_id.closed)
-        if tickets:
-            tickets.sudo().write(
-                {"stage_id": self._closed_stage().id, "tc_waiting_for": False}
-            )
-        return tickets
-
-    @api.model
-    def _customer(self, data):
-        """The customer of the event: by ``customer.ref``, created when unknown."""
-        customer = (
-            data.get("customer") if isinstance(data.get("customer"), dict) else {}
-        )
-        ref = _ref(customer, "ref", "id") or _ref(data, "customer_id")
-        Partner = self.env["res.partner"].sudo()
-        partner = Partner.search([("ref", "=", ref)], limit=1) if ref else Partner
-        if not partner:
-            partner = Partner.create(
-                {
-                    "name": _ref(customer, "name") or ref or "Unknown customer",
-                    "ref": ref or False,
-                    "email": _ref(customer, "email") or False,
-                }
-            )
-        return partner
-
     # -- OrderNeedsReview -------------------------------------------------------------
     def _on_order_needs_review(self, event, data):
         order_ref = _ref(data, "order_id", "order_ref")
         if not order_ref:
-            raise ValueError("OrderNeedsReview without order_id")
+            raise _malformed("OrderNeedsReview without order_id")
         Review = self.env["tc.order.review"].sudo()
         review = Review.search(
             [("order_ref", "=", order_ref)], limit=1, order="id desc"
@@ -180,10 +151,11 @@ class TcEventHandler(models.AbstractModel):
             .sudo()
             .search([("code", "in", codes or ["other"])])
         )
+        customer = self.env["helpdesk.ticket"]._tc_customer(*_customer_of(data))
         review = Review.create(
             {
                 "order_ref": order_ref,
-                "partner_id": self._customer(data).id,
+                "partner_id": customer.id,
                 "requested_plan": _ref(data, "requested_plan", "plan") or "-",
                 "reason_ids": [(6, 0, reasons.ids)],
                 "evidence": str(data.get("evidence") or "")[:5000] or False,
@@ -212,15 +184,16 @@ class TcEventHandler(models.AbstractModel):
             if value
         ]
         if not refs:
-            raise ValueError("PaymentConfirmed without payment, order or invoice id")
+            raise _malformed("PaymentConfirmed without payment, order or invoice id")
         domain = ["|"] * (len(refs) - 1) + [(f, "=", v) for f, v in refs]
-        kinds = self._kind("payment_dispute") | self._kind("order_review")
+        Kind = self.env["helpdesk.ticket.type"]
+        kinds = Kind._tc_get("payment_dispute") | Kind._tc_get("order_review")
         cases = self._open_cases(domain + [("type_id", "in", kinds.ids)])
         if not cases:
             return "No open review or payment dispute for this payment"
         event._tc_touch(cases, "PaymentConfirmed (%s)" % (payment or order or invoice))
         disputes = cases.filtered(lambda c: c.type_id.tc_code == "payment_dispute")
-        self._close(disputes)
+        disputes._tc_close_cases()
         reviews = cases - disputes
         # a review waiting for the payment is unblocked; the decision stays human
         reviews.filtered("tc_waiting_for").write({"tc_waiting_for": False})
@@ -233,8 +206,8 @@ class TcEventHandler(models.AbstractModel):
     def _on_provisioning_failed(self, event, data):
         job_ref = _ref(data, "provisioning_job_id", "job_id")
         if not job_ref:
-            raise ValueError("ProvisioningFailed without job_id")
-        kind = self._kind("provisioning_failure")
+            raise _malformed("ProvisioningFailed without job_id")
+        kind = self.env["helpdesk.ticket.type"]._tc_get("provisioning_failure")
         case = self._open_cases(
             [("tc_provisioning_job_ref", "=", job_ref), ("type_id", "=", kind.id)]
         )[:1]
@@ -243,11 +216,16 @@ class TcEventHandler(models.AbstractModel):
             return "Case %s already open" % case.display_name
         equipment = self._equipment(data.get("equipment") or data)
         error = str(data.get("error") or data.get("reason") or "")[:500]
-        case = self._tc_open_case(
+        Ticket = self.env["helpdesk.ticket"]
+        case = Ticket._tc_open_case(
             "provisioning_failure",
             "Provisioning job %s failed" % job_ref,
             description=error or "Provisioning failed",
-            partner_id=self._customer(data).id if data.get("customer") else False,
+            partner_id=(
+                Ticket._tc_customer(*_customer_of(data)).id
+                if data.get("customer")
+                else False
+            ),
             tc_provisioning_job_ref=job_ref,
             tc_order_ref=_ref(data, "order_id") or False,
             tc_subscription_ref=_ref(data, "subscription_id") or False,
@@ -336,7 +314,7 @@ class TcEventHandler(models.AbstractModel):
             if value
         ]
         if not refs:
-            raise ValueError("ServiceActivated without job, order or subscription id")
+            raise _malformed("ServiceActivated without job, order or subscription id")
         domain = ["|"] * (len(refs) - 1) + [(f, "=", v) for f, v in refs]
         cases = self._open_cases(domain)
         if not cases:
@@ -349,7 +327,7 @@ class TcEventHandler(models.AbstractModel):
                 tickets=cases,
             )
         event._tc_touch(cases, "ServiceActivated: service is live")
-        closed = self._close(cases)
+        closed = cases._tc_close_cases()
         return "Service active: %d case(s) closed" % len(closed)
 
     @api.model
@@ -369,14 +347,20 @@ class TcEventHandler(models.AbstractModel):
     def _on_refund_posted(self, event, data):
         ref = _ref(data, "adjustment_ref", "adjustment_id")
         if not ref:
-            raise ValueError("RefundPosted without adjustment_ref")
+            raise _malformed("RefundPosted without adjustment_ref")
         request = (
             self.env["tc.adjustment.request"]
             .sudo()
             .search([("name", "=", ref)], limit=1)
         )
         if not request:
-            raise Deferred("Adjustment request %s is not known yet" % ref)
+            # TC names its adjustment requests; billing learns a name only from the
+            # PostAdjustment command of an approved request: an unknown one never
+            # comes later
+            raise Permanent(
+                "RefundPosted for %s, an adjustment TC never requested: check this "
+                "refund in the billing system, then ignore this event" % ref
+            )
         if request.state == "posted":
             return "%s was already posted" % ref
         if request.state != "approved":
@@ -396,7 +380,7 @@ class TcEventHandler(models.AbstractModel):
             posted_at=posted_at or None,
         )
         event._tc_touch(request.ticket_id, "RefundPosted: %s posted" % ref)
-        self._close(request.ticket_id)
+        request.ticket_id._tc_close_cases()
         return "%s posted" % ref
 
     # -- PaymentDisputed / DisputeClosed -------------------------------------------------
@@ -405,7 +389,7 @@ class TcEventHandler(models.AbstractModel):
         ending at the respond-by date the payment network gave."""
         dispute = _ref(data, "dispute_id", "chargeback_id")
         if not dispute:
-            raise ValueError("PaymentDisputed without dispute_id")
+            raise _malformed("PaymentDisputed without dispute_id")
         Ticket = self.env["helpdesk.ticket"].sudo()
         notes = []
         try:
@@ -449,11 +433,15 @@ class TcEventHandler(models.AbstractModel):
             str(data.get("reason") or "")[:200],
             " ".join(notes),
         )
-        case = self._tc_open_case(
+        case = Ticket._tc_open_case(
             "payment_dispute",
             "Payment dispute %s (payment %s)" % (dispute, payment or "-"),
             description=description,
-            partner_id=self._customer(data).id if data.get("customer") else False,
+            partner_id=(
+                Ticket._tc_customer(*_customer_of(data)).id
+                if data.get("customer")
+                else False
+            ),
             tc_dispute_ref=dispute,
             tc_payment_ref=payment or False,
             tc_invoice_ref=_ref(data, "invoice_id", "invoice_ref") or False,
@@ -534,10 +522,10 @@ class TcEventHandler(models.AbstractModel):
     def _on_dispute_closed(self, event, data):
         dispute = _ref(data, "dispute_id", "chargeback_id")
         if not dispute:
-            raise ValueError("DisputeClosed without dispute_id")
+            raise _malformed("DisputeClosed without dispute_id")
         outcome = _ref(data, "outcome")
         if outcome not in DISPUTE_OUTCOMES:
-            raise ValueError(
+            raise _malformed(
                 "DisputeClosed %s: outcome must be one of %s, not %r"
                 % (dispute, ", ".join(DISPUTE_OUTCOMES), outcome)
             )
@@ -572,5 +560,5 @@ class TcEventHandler(models.AbstractModel):
             subtype_xmlid="mail.mt_note",
         )
         event._tc_touch(case, "DisputeClosed: %s %s" % (dispute, outcome))
-        self._close(case)
+        case._tc_close_cases()
         return "Dispute %s closed: %s" % (dispute, outcome)

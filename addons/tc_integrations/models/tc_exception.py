@@ -243,7 +243,6 @@ class TcException(models.Model):
         the current user's rights."""
         Ticket = self.env["helpdesk.ticket"]
         cases = Ticket
-        handler = self.env["tc.event.handler"]
         for row in self:
             if row.ticket_id:
                 cases |= row.ticket_id
@@ -262,7 +261,7 @@ class TcException(models.Model):
             else:
                 record = self.env[row.res_model].sudo().browse(row.res_id)
                 case = Ticket.browse(
-                    handler._tc_open_case(
+                    Ticket._tc_open_case(
                         "general_inquiry",
                         row.name,
                         description=row.reason or row.name,

@@ -1,10 +1,12 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import fields
 from odoo.tests import tagged
 
 from odoo.addons.tc_orders.tests.common import TcOrdersCase
 
-from ..models.tc_command import MAX_ATTEMPTS
 from ..testing.dataplane import DataPlanePeer, closed_port
 from .common import tc_settings, trap_jobs
 
@@ -78,11 +80,15 @@ class TestCommands(TcOrdersCase):
             "POST", "/commands", 503, {"error": "busy"}, headers={"Retry-After": "7"}
         )
         with self._settings(), trap_jobs() as trap:
+            before = fields.Datetime.now()
             self.assertEqual(command._tc_job_send(), "retry")
             self.assertEqual(command.attempts, 1)
             self.assertEqual(command.http_status, 503)
             self.assertIn("503", command.last_error)
-            self.assertTrue(command.next_attempt_at)
+            # a command's backoff starts at 20 s (plus up to 50 % jitter)
+            wait = command.next_attempt_at - before
+            self.assertGreaterEqual(wait, timedelta(seconds=20))
+            self.assertLessEqual(wait, timedelta(seconds=32))
             trap.assert_jobs_count(1, only=command._tc_job_send)
             trap.perform_enqueued_jobs()
         self.assertEqual(command.state, "acked")
@@ -131,7 +137,8 @@ class TestCommands(TcOrdersCase):
         with self._settings(), trap_jobs():
             self.assertEqual(command._tc_job_send(), "retry")
             self.assertIn("timed out", command.last_error)
-        command.attempts = MAX_ATTEMPTS - 1
+        self.assertEqual(command._tc_max_attempts, 8)
+        command.attempts = command._tc_max_attempts - 1
         with self._settings("http://127.0.0.1:%d" % closed_port()), trap_jobs() as trap:
             self.assertEqual(command._tc_job_send(), "dead")
             trap.assert_jobs_count(0)

@@ -165,7 +165,8 @@ class TestDisputes(IngestMixin, TcOrdersCase):
         bad = self._run(
             event("evt_d3x", "DisputeClosed", dispute_id="DP-3", outcome="maybe")
         )
-        self.assertEqual(bad.state, "retry")
+        # the payload never changes: no retry can fix it, it fails at once
+        self.assertEqual((bad.state, bad.attempts), ("failed", 1))
         self.assertIn("outcome must be one of won, lost, accepted", bad.last_error)
 
     def test_dispute_without_respond_by_is_opened_with_a_note(self):

@@ -48,7 +48,7 @@ class TestExceptionQueue(TransactionCase):
             "reconciliation_mismatch", "XQ mismatch", team_id=cls.other_team.id
         )
         cls.closed = case("provisioning_failure", "XQ closed provisioning")
-        cls.closed.stage_id = env["tc.event.handler"]._closed_stage()
+        cls.closed._tc_close_cases()
         cls.complaint = case("complaint", "XQ complaint (not an exception)")
         cls.event = env["tc.event"].create(
             {
@@ -160,7 +160,7 @@ class TestExceptionQueue(TransactionCase):
             by_kind["provisioning_failure"].timeline_ids.mapped("name"),
         )
         # a handled record leaves the queue at once
-        self.provisioning.stage_id = self.env["tc.event.handler"]._closed_stage()
+        self.provisioning._tc_close_cases()
         self.assertNotIn("provisioning_failure", set(self._rows().mapped("kind")))
 
     def test_bulk_assignment_acts_on_the_cases(self):

@@ -1,11 +1,14 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from odoo.addons.tc_orders.tests.common import TcOrdersCase
 
-from ..models.tc_event import MAX_ATTEMPTS
 from .common import event, trap_jobs
 
 
@@ -176,19 +179,34 @@ class TestHandlers(IngestMixin, TcOrdersCase):
         self.assertTrue(self.ticket.stage_id.closed)
 
     def test_failing_handler_retries_then_fails_with_a_case(self):
-        with trap_jobs() as trap:
+        max_attempts = self.env["tc.event"]._tc_max_attempts
+        self.assertEqual(max_attempts, 5)
+        # a failure a retry may fix: the handler breaks on something passing
+        broken = patch.object(
+            type(self.env["tc.event.handler"]),
+            "_equipment",
+            side_effect=RuntimeError("device registry unavailable"),
+        )
+        with broken, trap_jobs() as trap:
             stored, _created = self.env["tc.event"]._tc_ingest(
-                event("evt_bad", "ProvisioningFailed")  # no job id: handler raises
+                event("evt_bad", "ProvisioningFailed", job_id="PJ-BAD")
             )
-            for attempt in range(1, MAX_ATTEMPTS):
+            for attempt in range(1, max_attempts):
+                before = fields.Datetime.now()
                 trap.perform_enqueued_jobs()
                 self.assertEqual(stored.state, "retry")
                 self.assertEqual(stored.attempts, attempt)
-                self.assertIn("without job_id", stored.last_error)
-                self.assertTrue(stored.next_attempt_at)
+                self.assertIn("device registry unavailable", stored.last_error)
+                # an event's backoff: 30 s doubled per attempt, plus up to 50 %
+                wait = stored.next_attempt_at - before
+                base = timedelta(seconds=30 * 2 ** (attempt - 1))
+                self.assertGreaterEqual(wait, base)
+                self.assertLessEqual(wait, base * 1.5 + timedelta(seconds=2))
                 trap.assert_jobs_count(1)  # the next attempt is queued with an eta
             trap.perform_enqueued_jobs()
         self.assertEqual(stored.state, "failed")
+        self.assertEqual(stored.attempts, max_attempts)
+        self.assertEqual(stored.state_reason, "Failed: needs a person")
         case = stored.ticket_ids
         self.assertEqual(case.type_id.tc_code, "provisioning_failure")
         self.assertIn("evt_bad", case.name)
@@ -205,6 +223,52 @@ class TestHandlers(IngestMixin, TcOrdersCase):
         wizard.action_confirm()
         self.assertEqual(stored.state, "ignored")
         self.assertIn("sender bug", stored.message_ids[0].body)
+
+    def _queue_row(self, stored):
+        return self.env["tc.exception"].search(
+            [("res_model", "=", "tc.event"), ("res_id", "=", stored.id)]
+        )
+
+    def test_a_failure_no_retry_can_fix_fails_at_once_with_its_reason(self):
+        with trap_jobs() as trap:
+            stored, _created = self.env["tc.event"]._tc_ingest(
+                event("evt_nojob", "ProvisioningFailed")  # no job id: never fixable
+            )
+            trap.perform_enqueued_jobs()
+            trap.assert_jobs_count(0)  # no next attempt
+        self.assertEqual((stored.state, stored.attempts), ("failed", 1))
+        self.assertFalse(stored.next_attempt_at)
+        self.assertEqual(stored.state_reason, "Failed: no retry can fix it")
+        self.assertIn("ProvisioningFailed without job_id", stored.last_error)
+        self.assertIn("send a corrected event", stored.last_error)
+        case = stored.ticket_ids
+        self.assertEqual(case.type_id.tc_code, "provisioning_failure")
+        self.assertIn("no retry can fix it", case.description)
+        self.assertIn("without job_id", case.description)
+        # the exception queue shows the event with the reason a person acts on
+        row = self._queue_row(stored)
+        self.assertEqual(
+            (row.kind, row.status, row.ticket_id), ("failed_event", "failed", case)
+        )
+        self.assertIn("ProvisioningFailed without job_id", row.reason)
+        self.assertIn("send a corrected event", row.reason)
+        # a second delivery of the job does nothing
+        self.assertIn("nothing to do", stored._tc_job_process())
+        self.assertEqual(stored.attempts, 1)
+
+    def test_a_refund_tc_never_requested_fails_at_once(self):
+        with trap_jobs() as trap:
+            stored, _created = self.env["tc.event"]._tc_ingest(
+                event("evt_rp_unknown", "RefundPosted", adjustment_ref="ADJ-NEVER")
+            )
+            trap.perform_enqueued_jobs()
+            trap.assert_jobs_count(0)
+        self.assertEqual((stored.state, stored.attempts), ("failed", 1))
+        self.assertEqual(stored.deferrals, 0)
+        row = self._queue_row(stored)
+        self.assertIn("ADJ-NEVER, an adjustment TC never requested", row.reason)
+        self.assertIn("check this refund in the billing system", row.reason)
+        self.assertEqual(row.ticket_id.type_id.tc_code, "payment_dispute")
 
     def test_supervisor_reads_events_agent_does_not(self):
         stored = self._run(event("evt_sec", "Nope"))
