@@ -1,8 +1,13 @@
 from . import (
+    demo,
     helpdesk_sla,
     helpdesk_ticket,
     helpdesk_ticket_case,
+    helpdesk_ticket_escalation,
+    helpdesk_ticket_incident,
     helpdesk_ticket_sla,
+    helpdesk_ticket_sla_match,
+    helpdesk_ticket_stuck,
     helpdesk_ticket_team,
     helpdesk_ticket_type,
     mail_followers,

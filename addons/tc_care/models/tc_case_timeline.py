@@ -1,8 +1,15 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The case timeline (tc.case.timeline): the append-only "why is it stuck?" trail of
+a case, and the kinds of entry tc_care itself writes. An addon that writes kinds of
+its own adds them in its ``models/tc_case_timeline.py`` (``selection_add``, with
+``ondelete`` keeping its entries as notes when it is uninstalled:
+``_tc_keep_as_notes``)."""
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+# tc_care's own kinds; "note" is the plain kind every addon may write
 TIMELINE_KINDS = [
     ("stage", "Stage change"),
     ("sla", "SLA"),
@@ -10,9 +17,6 @@ TIMELINE_KINDS = [
     ("stuck", "Stuck"),
     ("incident", "Incident"),
     ("interaction", "Interaction"),
-    ("event", "Event"),
-    ("command", "Command"),
-    ("diagnostic", "Diagnostic"),
     ("note", "Note"),
 ]
 
@@ -22,7 +26,8 @@ class TcCaseTimeline(models.Model):
 
     Append-only: every addon that touches a case adds an entry here (tc_care for
     stages, SLA events, escalations; tc_integrations for events and commands;
-    tc_network for diagnostics) through ``helpdesk.ticket._tc_timeline()``.
+    tc_network for diagnostics; tc_fieldops for field jobs) through
+    ``helpdesk.ticket._tc_timeline()``.
     """
 
     _name = "tc.case.timeline"
@@ -51,6 +56,17 @@ class TcCaseTimeline(models.Model):
         if progressed:
             progressed.ticket_id._tc_mark_progress(max(progressed.mapped("date")))
         return entries
+
+    def _tc_keep_as_notes(self):
+        """``ondelete`` policy of the kinds other addons add: when the addon that
+        owns a kind is uninstalled, its entries stay in the audit trail as plain
+        notes (one UPDATE: ``write`` refuses changes to an entry)."""
+        if self:
+            self.env.cr.execute(
+                "UPDATE tc_case_timeline SET kind = 'note' WHERE id IN %s",
+                [tuple(self.ids)],
+            )
+            self.invalidate_recordset(["kind"])
 
     def write(self, vals):
         # An audit trail: entries are not edited once written.

@@ -14,7 +14,8 @@ flags of their own here.
 Flags in use:
 
 * ``BULK_FOLLOWERS`` / ``BULK_NOTES``: the escalation cron's bulk writes of
-  follower rows and chatter notes (``services/bulk.py``; ``helpdesk_ticket.py``).
+  follower rows and chatter notes (``services/bulk.py``;
+  ``models/helpdesk_ticket_escalation.py``).
 * ``SLA_LINES``: SLA lines placed or moved by the ticket's own workflow (create,
   stage change, re-matching, fixed deadlines); people never write them directly.
 """

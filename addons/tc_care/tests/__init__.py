@@ -6,4 +6,5 @@ from . import (
     test_security,
     test_sla,
     test_stuck,
+    test_views,
 )

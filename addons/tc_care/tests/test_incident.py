@@ -3,6 +3,7 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from ..models.tc_case_timeline import TIMELINE_KINDS
 from .common import TcCareCase
 
 
@@ -85,6 +86,23 @@ class TestInteractionAndTimeline(TcCareCase):
         # the timeline is an audit trail
         with self.assertRaises(UserError):
             ticket.tc_timeline_ids[0].write({"name": "rewritten"})
+
+    def test_other_addons_kinds_stay_as_notes_when_their_owner_goes(self):
+        """tc_care declares only its own timeline kinds; every kind another addon
+        adds keeps its entries, as notes, when that addon is uninstalled (the
+        field's ``ondelete`` policy, run here as the uninstall runs it)."""
+        own = {kind for kind, _label in TIMELINE_KINDS}
+        self.assertEqual(
+            own,
+            {"stage", "sla", "escalation", "stuck", "incident", "interaction", "note"},
+        )
+        field = self.env["tc.case.timeline"]._fields["kind"]
+        ticket = self.env["helpdesk.ticket"].create(self._vals())
+        for kind in sorted(set(dict(field.selection)) - own):
+            entry = ticket._tc_timeline(kind, f"an entry of kind {kind}")
+            field.ondelete[kind](entry)
+            self.assertEqual(entry.kind, "note", kind)
+            self.assertEqual(entry.name, f"an entry of kind {kind}")
 
     def test_location_belongs_to_a_customer(self):
         with self.assertRaises(ValidationError):

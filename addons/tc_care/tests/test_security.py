@@ -3,23 +3,15 @@
 from markupsafe import Markup
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import TcCareCase
 
 
 @tagged("post_install", "-at_install")
-class TestCareSecurity(TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent = new_test_user(cls.env, "tc_agent", groups="tc_care.group_agent")
-        cls.supervisor = new_test_user(
-            cls.env, "tc_supervisor", groups="tc_care.group_supervisor"
-        )
-        cls.manager = new_test_user(
-            cls.env, "tc_manager", groups="tc_care.group_manager"
-        )
+class TestCareSecurity(TcCareCase):
+    """The role ladder and the app's menus, with TcCareCase's agent, supervisor and
+    manager."""
 
     def test_role_ladder(self):
         """agent ⊂ supervisor ⊂ manager, each mapped on the helpdesk ladder."""

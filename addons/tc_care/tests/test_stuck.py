@@ -61,7 +61,8 @@ class TestStuck(TcCareCase):
             # a stage change is progress
             unassigned.stage_id = self.stage_progress
             self.assertFalse(unassigned.tc_is_stuck)
-            # a linked event (timeline entry flagged as progress) is progress
-            waiting._tc_timeline("event", "ProvisioningRetried received", progress=True)
+            # a linked event (timeline entry flagged as progress) is progress; the
+            # "event" kind is tc_integrations', so a note stands for it here
+            waiting._tc_timeline("note", "ProvisioningRetried received", progress=True)
             self.assertFalse(waiting.tc_is_stuck)
         self.assertIn("waiting for", " ".join(waiting.tc_timeline_ids.mapped("name")))

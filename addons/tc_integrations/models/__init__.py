@@ -4,6 +4,7 @@ from . import tc_queued_record_mixin
 from . import tc_legacy_mixin
 from . import helpdesk_ticket
 from . import tc_adjustment_request
+from . import tc_case_timeline
 from . import tc_command
 from . import tc_event
 from . import tc_event_handler
