@@ -341,7 +341,7 @@ def measure(env, args, employees, project, locations, skills, levels, start):
         (slot["technician"].name, slot["start"], slot["distance_km"]) for slot in slots
     ]
     requirements = job._tc_requirements()
-    skills_of = Task._tc_skills_of(employees.ids)
+    skills_of = employees._tc_skills_of()
     qualified_ids = [
         e.id
         for e in employees
@@ -349,14 +349,14 @@ def measure(env, args, employees, project, locations, skills, levels, start):
     ]
     out["qualified"] = len(qualified_ids)
     candidates = employees.browse(qualified_ids)
-    out["skills"], _r = timed(env, lambda: Task._tc_skills_of(employees.ids), args.runs)
+    out["skills"], _r = timed(env, lambda: employees._tc_skills_of(), args.runs)
     out["calendars"], _r = timed(
-        env, lambda: Task._tc_work_intervals(candidates.sudo(), start, end), args.runs
+        env, lambda: candidates.sudo()._tc_work_intervals(start, end), args.runs
     )
     out["bookings"], bookings = timed(
         env,
-        lambda: Task._tc_bookings_of(
-            candidates.ids, start - timedelta(days=1), end + timedelta(days=1)
+        lambda: candidates.sudo()._tc_bookings_of(
+            start - timedelta(days=1), end + timedelta(days=1)
         ),
         args.runs,
     )

@@ -26,6 +26,8 @@
         "security/ir.model.access.csv",
         "data/tc_fieldops_data.xml",
         "views/project_task_views.xml",
+        "views/project_task_dispatch_views.xml",
+        "views/project_task_my_day_views.xml",
         "views/project_project_views.xml",
         "views/hr_employee_views.xml",
         "views/tc_fieldops_checklist_views.xml",

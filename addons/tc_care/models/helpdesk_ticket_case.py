@@ -47,15 +47,17 @@ class HelpdeskTicket(models.Model):
     def _tc_close_cases(self):
         """Close those of these cases that are still open (the first closed stage,
         nothing awaited any more), as the system; return them."""
-        cases = self.filtered(lambda case: not case.stage_id.closed)
+        # as the system from the first read: the caller (a reviewer, a job) may
+        # not be allowed to read the case it closes
+        cases = self.sudo().filtered(lambda case: not case.stage_id.closed)
         if cases:
             stage = (
                 self.env["helpdesk.ticket.stage"]
                 .sudo()
                 .search([("closed", "=", True)], order="sequence", limit=1)
             )
-            cases.sudo().write({"stage_id": stage.id, "tc_waiting_for": False})
-        return cases
+            cases.write({"stage_id": stage.id, "tc_waiting_for": False})
+        return cases.with_env(self.env)
 
     @api.model
     def _tc_customer(self, ref, name=None, email=None):

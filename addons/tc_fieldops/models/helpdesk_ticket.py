@@ -5,6 +5,12 @@ from odoo.exceptions import UserError
 
 from .project_task import JOB_TYPES
 
+# the job a case of this kind (helpdesk.ticket.type's tc_code) usually needs
+JOB_TYPE_BY_KIND = {
+    "technical_fault": "repair",
+    "provisioning_failure": "installation",
+}
+
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
@@ -91,14 +97,7 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         self.env["project.task"]._tc_check_group("tc_fieldops.group_dispatcher")
         project = self._tc_field_project()
-        type_by_kind = {
-            "tc_care.type_technical_fault": "repair",
-            "tc_care.type_provisioning_failure": "installation",
-        }
-        job_type = "repair"
-        for xmlid, kind in type_by_kind.items():
-            if self.type_id == self.env.ref(xmlid, raise_if_not_found=False):
-                job_type = kind
+        job_type = JOB_TYPE_BY_KIND.get(self.type_id.sudo().tc_code, "repair")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("New field job"),

@@ -3,9 +3,10 @@
 from contextlib import contextmanager
 from datetime import datetime
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, new_test_user
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
+from odoo.addons.tc_care.tests.common import TcCareCase
 
 # Monday 7 January 2030: every fixture date is in that week (UTC calendar)
 MONDAY = datetime(2030, 1, 7)
@@ -79,10 +80,12 @@ def always_calendar(env):
 
 
 class TcFieldopsCommon:
-    """Fixtures: a UTC Mon-Fri 08-12 / 13-17 calendar, three technicians with field
-    skills at different levels and home bases (Porto, Gaia, Braga), a dispatcher, a
-    care agent, a field-operation project, two customers with a service location
-    each and a case for the first one."""
+    """Fixtures on top of tc_care's (``TcCareCase``: the care team, its agent, the
+    case stages): a UTC Mon-Fri 08-12 / 13-17 calendar for the technicians
+    (``tech_calendar``), three technicians with field skills at different levels and
+    home bases (Porto, Gaia, Braga), a dispatcher, a field-operation project (the
+    care team's default project), two customers with a service location each and a
+    case for the first one."""
 
     @classmethod
     def _tc_setup(cls):
@@ -96,7 +99,7 @@ class TcFieldopsCommon:
             {"tc_is_technician": False}
         )
         env["tc.fieldops.checklist"].search([]).write({"active": False})
-        cls.calendar = make_calendar(env, "TC field test calendar")
+        cls.tech_calendar = make_calendar(env, "TC field test calendar")
         cls.skill_fibre = ref("tc_fieldops.skill_fibre_splicing")
         cls.skill_ont = ref("tc_fieldops.skill_ont_install")
         cls.skill_wifi = ref("tc_fieldops.skill_wifi")
@@ -112,13 +115,6 @@ class TcFieldopsCommon:
             groups="tc_fieldops.group_dispatcher",
             name="Dora Dispatcher",
             email="dora@tc.example.com",
-            tz="UTC",
-        )
-        cls.agent = new_test_user(
-            env,
-            "tc_fo_agent",
-            groups="tc_care.group_agent",
-            name="Aldo Agent",
             tz="UTC",
         )
         cls.tech_a, cls.emp_a = cls._technician(
@@ -181,11 +177,8 @@ class TcFieldopsCommon:
                 "tc_longitude": LISBOA[1],
             }
         )
-        cls.stage_progress = ref("helpdesk_mgmt.helpdesk_ticket_stage_in_progress")
-        cls.stage_done = ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
-        cls.team = env["helpdesk.ticket.team"].create(
-            {"name": "TC field test care", "default_project_id": cls.project.id}
-        )
+        # the care team sends its cases' jobs to the field project
+        cls.team.default_project_id = cls.project
         cls.case_a = env["helpdesk.ticket"].create(
             {
                 "name": "No signal at Ana's",
@@ -221,7 +214,7 @@ class TcFieldopsCommon:
                     "name": name,
                     "user_id": user.id,
                     "tc_is_technician": True,
-                    "resource_calendar_id": (calendar or cls.calendar).id,
+                    "resource_calendar_id": (calendar or cls.tech_calendar).id,
                     "tz": "UTC",
                     "tc_home_latitude": home[0],
                     "tc_home_longitude": home[1],
@@ -264,7 +257,16 @@ class TcFieldopsCommon:
         return cls.env["project.task"].with_user(cls.dispatcher).create(values)
 
 
-class TcFieldopsCase(TcFieldopsCommon, TransactionCase):
+class TcFieldopsCase(TcFieldopsCommon, TcCareCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._tc_setup()
+
+
+class TcFieldopsHttpCase(TcFieldopsCommon, TcCareCase, HttpCase):
+    """The same fixtures for the portal and browser tests."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -3,10 +3,10 @@
 from datetime import datetime, time
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import JS_HELPERS, TcFieldopsCommon, always_calendar
+from .common import JS_HELPERS, TcFieldopsHttpCase, always_calendar
 
 BOARD_JS = (
     JS_HELPERS
@@ -110,14 +110,13 @@ OPENS_JS = (
 
 
 @tagged("post_install", "-at_install")
-class TestDispatcherBrowser(TcFieldopsCommon, HttpCase):
+class TestDispatcherBrowser(TcFieldopsHttpCase):
     """The dispatcher's board (project_timeline, grouped by technician) and map
     (web_view_leaflet_map) in a browser."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._tc_setup()
         always = always_calendar(cls.env)
         (cls.emp_a | cls.emp_b | cls.emp_c).resource_calendar_id = always
         cls.today = fields.Date.context_today(cls.env["project.task"])

@@ -3,9 +3,9 @@
 from datetime import datetime, time
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
-from .common import JS_HELPERS, TcFieldopsCommon, always_calendar
+from .common import JS_HELPERS, TcFieldopsHttpCase, always_calendar
 
 MY_DAY_JS = (
     JS_HELPERS
@@ -66,7 +66,7 @@ function onScreen(el) {
 
 
 @tagged("post_install", "-at_install")
-class TestMyDayPhone(TcFieldopsCommon, HttpCase):
+class TestMyDayPhone(TcFieldopsHttpCase):
     """The technician's "My day" on a phone-sized screen (390x844, touch)."""
 
     browser_size = "390x844"
@@ -75,7 +75,6 @@ class TestMyDayPhone(TcFieldopsCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._tc_setup()
         always = always_calendar(cls.env)
         cls.emp_a.resource_calendar_id = always
         cls.checklist = cls.env["tc.fieldops.checklist"].create(

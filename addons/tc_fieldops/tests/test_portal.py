@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 from odoo import fields, http
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from .common import TcFieldopsCommon, always_calendar
+from .common import TcFieldopsHttpCase, always_calendar
 
 
 @tagged("post_install", "-at_install")
-class TestPortalAppointments(TcFieldopsCommon, HttpCase):
+class TestPortalAppointments(TcFieldopsHttpCase):
     """Two customers with a portal user each: each sees their own upcoming
     appointments, confirms them or asks for another time, and nothing of the
     other's."""
@@ -17,7 +17,6 @@ class TestPortalAppointments(TcFieldopsCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._tc_setup()
         cls.portal_a = new_test_user(
             cls.env,
             "tc_fo_portal_a",

@@ -101,7 +101,7 @@ class TestSlotFinder(TcFieldopsCase):
             {
                 "name": "Alice off",
                 "resource_id": self.emp_a.resource_id.id,
-                "calendar_id": self.calendar.id,
+                "calendar_id": self.tech_calendar.id,
                 "date_from": dt("Mon 00:00"),
                 "date_to": dt("Mon 23:59"),
             }

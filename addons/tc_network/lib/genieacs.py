@@ -50,6 +50,8 @@ from urllib.parse import quote
 
 import requests
 
+from . import identifiers
+
 _logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30.0
@@ -94,7 +96,6 @@ _SECRET_NAME = re.compile(
     r"(pass(word|wd|phrase)?|psk|presharedkey|wepkey|secret|token|credential|key)$",
     re.IGNORECASE,
 )
-_MAC = re.compile(r"^[0-9a-f]{12}$")
 
 
 # ----------------------------------------------------------------------- errors
@@ -201,11 +202,12 @@ def encode_device_id(device_id: str) -> str:
 
 
 def normalize_mac(mac: str) -> str:
-    """``AA-BB-CC-DD-EE-FF`` / ``aabb.ccdd.eeff`` -> ``aa:bb:cc:dd:ee:ff``."""
-    raw = re.sub(r"[^0-9a-fA-F]", "", str(mac or "")).lower()
-    if not _MAC.match(raw):
+    """``identifiers.normalize_mac`` for a query: the same canonical form
+    (``aa:bb:cc:dd:ee:ff``), but a value that is not a MAC address is an error."""
+    norm = identifiers.normalize_mac(str(mac or ""))
+    if not norm:
         raise ValueError(f"not a MAC address: {mac!r}")
-    return ":".join(raw[i : i + 2] for i in range(0, 12, 2))
+    return norm
 
 
 def parameter_value(device: dict, path: str, default=None):

@@ -2,8 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from pathlib import Path
 
-from odoo.tests import TransactionCase, new_test_user
-
+from odoo.addons.tc_care.tests.common import TcCareCase
 from odoo.addons.tc_network.testing.genieacs_nbi import GenieAcsNbiPeer
 from odoo.addons.tc_network.testing.snmpsim_agent import SnmpSimulator
 
@@ -13,9 +12,10 @@ PON_1 = "4194312448"  # GPON 0/1/1: the port is down in the recording
 UPLINK = "4194320384"
 
 
-class TcNetworkCase(TransactionCase):
-    """A real snmpsim serving the shipped recordings and a real NBI peer, both on
-    127.0.0.1, and the demo OLT topology built on them."""
+class TcNetworkCase(TcCareCase):
+    """tc_care's people and customer, a real snmpsim serving the shipped recordings
+    and a real NBI peer, both on 127.0.0.1, and the demo OLT topology built on them
+    (six service locations of the customer)."""
 
     @classmethod
     def setUpClass(cls):
@@ -30,12 +30,10 @@ class TcNetworkCase(TransactionCase):
         cls.addClassCleanup(cls.sim.stop)
         cls.nbi = GenieAcsNbiPeer().start()
         cls.addClassCleanup(cls.nbi.stop)
-        env = cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        env = cls.env
         env["ir.config_parameter"].sudo().set_param(
             "tc_network.acs_nbi_url", cls.nbi.url
         )
-        cls.agent = new_test_user(env, "n_agent", groups="tc_care.group_agent")
-        cls.supervisor = new_test_user(env, "n_sup", groups="tc_care.group_supervisor")
         Profile = env["tc.snmp.profile"]
         cls.onu_profile = Profile.search([("key", "=", "huawei-gpon-onu")])
         cls.if_profile = Profile.search([("key", "=", "generic-ifmib")])
@@ -63,7 +61,6 @@ class TcNetworkCase(TransactionCase):
                 "snmp_ifindex": UPLINK,
             }
         )
-        cls.customer = env["res.partner"].create({"name": "Net customer"})
         cls.locations = env["res.partner"].create(
             [
                 {

@@ -71,7 +71,7 @@ class TestPolling(TcNetworkCase):
         self.assertTrue(self.onts[0].last_seen)
         cases = Ticket.search([("tc_equipment_id", "in", self.onts.ids)])
         self.assertEqual(sorted(cases.tc_equipment_id.ids), sorted(self.onts[1:].ids))
-        self.assertEqual(cases.type_id, self.env.ref("tc_care.type_technical_fault"))
+        self.assertEqual(cases.type_id, self.type_fault)
         incident = Ticket.search(
             [("tc_is_incident", "=", True), ("tc_incident_olt_ref", "=", self.olt.name)]
         )
@@ -100,7 +100,7 @@ class TestPolling(TcNetworkCase):
                 "name": "customer says no internet",
                 "description": "x",
                 "tc_location_id": self.onts[2].location_id.id,
-                "type_id": self.env.ref("tc_care.type_technical_fault").id,
+                "type_id": self.type_fault.id,
             }
         )
         self.env["tc.equipment"]._cron_poll_network()

@@ -20,7 +20,6 @@ class TestNetworkSecurity(TcNetworkCase):
         cls.net_manager = new_test_user(
             cls.env, "n_netmgr", groups="tc_network.group_network_manager"
         )
-        cls.manager = new_test_user(cls.env, "n_mgr", groups="tc_care.group_manager")
 
     def _sql_one(self, query, *args):
         self.env.flush_all()
@@ -231,7 +230,7 @@ class TestNetworkSecurity(TcNetworkCase):
 
     def test_wizard_rows_are_private(self):
         wizard = self._wifi_wizard(self.agent)
-        other = new_test_user(self.env, "n_agent2", groups="tc_care.group_agent")
+        other = self.agent2
         Wizard = self.env["tc.network.tr069.wizard"].with_user(other)
         self.assertFalse(Wizard.search([("id", "=", wizard.id)]))
         with self.assertRaises(AccessError):

@@ -1,5 +1,8 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Order reviews: external orders held for a human decision (claim, release,
+decide), the reasons they are held for, and the case each review opens."""
+
 import psycopg2
 
 from odoo import api, fields, models
@@ -15,13 +18,6 @@ STATES = [
     ("rejected", "Rejected"),
     ("needs_info", "Needs info"),
 ]
-TRANSITIONS = {
-    "new": {"in_review"},
-    "in_review": {"approved", "rejected", "needs_info", "new"},
-    "needs_info": {"in_review", "new"},
-    "approved": set(),
-    "rejected": set(),
-}
 DECISIONS = {"approved", "rejected", "needs_info"}
 # what the orders service held the order for: the decision is about exactly this
 ORDER_FIELDS = {"order_ref", "partner_id", "requested_plan", "reason_ids", "evidence"}
@@ -61,8 +57,15 @@ class TcOrderReview(models.Model):
 
     _name = "tc.order.review"
     _description = "Order review"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "tc.state.machine.mixin"]
     _order = "sla_deadline, id"
+    _tc_transitions = {
+        "new": {"in_review"},
+        "in_review": {"approved", "rejected", "needs_info", "new"},
+        "needs_info": {"in_review", "new"},
+        "approved": set(),
+        "rejected": set(),
+    }
 
     name = fields.Char(readonly=True, copy=False, default="/")
     order_ref = fields.Char("Order ref", required=True, index=True, tracking=True)
@@ -180,26 +183,17 @@ class TcOrderReview(models.Model):
             )
 
     def _tc_create_cases(self):
-        case_type = self.env.ref("tc_care.type_order_review")
-        Ticket = self.env["helpdesk.ticket"].sudo()
-        vals_list = [
-            {
-                "name": self.env._(
-                    "Order %(ref)s held for review", ref=review.order_ref
-                ),
-                "description": "<p>%s</p>"
-                % ", ".join(review.reason_ids.mapped("name")),
-                "partner_id": review.partner_id.id,
-                "tc_location_id": review.location_id.id,
-                "tc_order_ref": review.order_ref,
-                "type_id": case_type.id,
-            }
-            for review in self.filtered(lambda r: not r.ticket_id)
-        ]
-        tickets = Ticket.create(vals_list)
-        for review, ticket in zip(
-            self.filtered(lambda r: not r.ticket_id), tickets, strict=True
-        ):
+        """Each review opens its order-review case (tc_care's case API)."""
+        Ticket = self.env["helpdesk.ticket"]
+        for review in self.filtered(lambda r: not r.ticket_id):
+            ticket = Ticket._tc_open_case(
+                "order_review",
+                self.env._("Order %(ref)s held for review", ref=review.order_ref),
+                ", ".join(review.reason_ids.mapped("name")),
+                partner_id=review.partner_id.id,
+                tc_location_id=review.location_id.id,
+                tc_order_ref=review.order_ref,
+            )
             with trusted():
                 review.ticket_id = ticket
 
@@ -263,21 +257,6 @@ class TcOrderReview(models.Model):
         return True
 
     # -- decisions -------------------------------------------------------------------
-    def _set_state(self, new_state):
-        for review in self:
-            if new_state not in TRANSITIONS[review.state]:
-                states = dict(STATES)
-                raise UserError(
-                    self.env._(
-                        "%(name)s is %(state)s: it cannot become %(new)s.",
-                        name=review.name,
-                        state=states[review.state],
-                        new=states[new_state],
-                    )
-                )
-        with trusted():
-            self.write({"state": new_state})
-
     def action_decide(self, decision, reason):
         """Decide the reviews of ``self``: approved, rejected or needs_info, with a
         reason. The claimer decides their review; a supervisor may decide in bulk.
@@ -334,10 +313,8 @@ class TcOrderReview(models.Model):
             review.message_post(body=body, subtype_xmlid="mail.mt_note")
             review.ticket_id._tc_timeline("note", body, progress=True)
             if decision != "needs_info":
-                done = self.env["helpdesk.ticket.stage"].search(
-                    [("closed", "=", True)], order="sequence", limit=1
-                )
-                review.ticket_id.sudo().stage_id = done
+                # the reviewer need not be able to read the case
+                review.ticket_id.sudo()._tc_close_cases()
         self._tc_on_review_decided(decision, reason)
         return True
 
@@ -357,14 +334,3 @@ class TcOrderReview(models.Model):
             "context": {"active_ids": self.ids, "active_model": self._name},
             "name": self.env._("Decide"),
         }
-
-    @api.model
-    def _tc_demo_walk(self, xmlid, steps):
-        """Demo only: play ``steps`` [(user xmlid, action, reason)] on a review."""
-        review = self.env.ref(xmlid)
-        for user_xmlid, action, reason in steps:
-            rec = review.with_user(self.env.ref(user_xmlid))
-            if action == "claim":
-                rec.action_claim()
-            else:
-                rec.action_decide(action, reason)

@@ -1,40 +1,42 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import new_test_user
+
+from odoo.addons.tc_care.tests.common import TcCareCase
 
 
-class TcOrdersCase(TransactionCase):
+class TcOrdersCase(TcCareCase):
+    """tc_care's team, agents, supervisor, manager and customer, with the people of
+    maker-checker (second supervisor and manager, finance approvers) and a case."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
         env = cls.env
-        # only the people of this test in the approver groups (no demo users)
-        for xmlid in (
-            "tc_care.group_manager",
-            "tc_care.group_supervisor",
-            "tc_orders.group_approver",
-        ):
-            env.ref(xmlid).write({"users": [(5, 0, 0)]})
-        cls.agent = new_test_user(env, "o_agent", groups="tc_care.group_agent")
-        cls.agent2 = new_test_user(env, "o_agent2", groups="tc_care.group_agent")
-        cls.supervisor = new_test_user(env, "o_sup", groups="tc_care.group_supervisor")
+        # only the people of this test in the approver groups (no demo users, nor
+        # tc_care's escalation user): the tiers' reviewers are exactly them
+        groups = {
+            xmlid: env.ref(xmlid)
+            for xmlid in (
+                "tc_care.group_manager",
+                "tc_care.group_supervisor",
+                "tc_orders.group_approver",
+            )
+        }
+        for group in groups.values():
+            group.write({"users": [(5, 0, 0)]})
+        cls.supervisor.write(
+            {"groups_id": [(4, groups["tc_care.group_supervisor"].id)]}
+        )
+        cls.manager.write({"groups_id": [(4, groups["tc_care.group_manager"].id)]})
         cls.supervisor2 = new_test_user(
             env, "o_sup2", groups="tc_care.group_supervisor"
         )
         cls.finance = new_test_user(env, "o_fin", groups="tc_orders.group_approver")
         cls.finance2 = new_test_user(env, "o_fin2", groups="tc_orders.group_approver")
-        cls.manager = new_test_user(env, "o_mgr", groups="tc_care.group_manager")
         cls.manager2 = new_test_user(env, "o_mgr2", groups="tc_care.group_manager")
-        cls.customer = env["res.partner"].create({"name": "Order customer"})
-        cls.team = env["helpdesk.ticket.team"].create(
-            {
-                "name": "Orders test team",
-                "user_ids": [
-                    (6, 0, (cls.agent | cls.agent2 | cls.supervisor | cls.manager).ids)
-                ],
-            }
-        )
+        cls.team.write({"user_ids": [(4, cls.manager.id)]})
         cls.ticket = env["helpdesk.ticket"].create(
             {
                 "name": "Charged twice",

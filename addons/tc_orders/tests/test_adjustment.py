@@ -201,7 +201,7 @@ class TestMakerChecker(TcOrdersCase):
         with self.assertRaisesRegex(UserError, "cannot become Awaiting approval"):
             request.with_user(self.agent).action_submit()
         other = self._request(self.agent, 10)
-        with self.assertRaisesRegex(UserError, "Only o_agent"):
+        with self.assertRaisesRegex(UserError, "Only tc_t_agent"):
             other.with_user(self.supervisor).action_submit()
         # amounts cannot change once submitted, context tricks included
         with self.assertRaises(UserError):
