@@ -10,7 +10,7 @@ The other concerns of the same model live beside it, sharing ``_inherit``:
 ``helpdesk_ticket_escalation.py`` (the escalation cron), ``helpdesk_ticket_stuck.py``
 (stuck detection) and ``helpdesk_ticket_incident.py`` (outage incidents); the case
 API is ``helpdesk_ticket_case.py``. (pylint-odoo's consider-merging-classes-inherited
-is silenced on each class: the split is on purpose.)
+is disabled in scripts/test: the split is on purpose.)
 """
 
 from odoo import api, fields, models
@@ -49,7 +49,7 @@ SYSTEM_FIELDS = {
 
 
 class HelpdeskTicket(models.Model):
-    _inherit = "helpdesk.ticket"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "helpdesk.ticket"
 
     # -- ISP references (ids of records owned by the microservices) ---------------
     tc_order_ref = fields.Char("Order ref", index="btree_not_null", tracking=True)

@@ -26,7 +26,7 @@ from .helpdesk_ticket_sla import (
 
 
 class HelpdeskTicketEscalation(models.Model):
-    _inherit = "helpdesk.ticket"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "helpdesk.ticket"
 
     @api.model
     def _tc_level3_delta(self):

@@ -10,7 +10,7 @@ from odoo.exceptions import ValidationError
 
 
 class HelpdeskTicketIncident(models.Model):
-    _inherit = "helpdesk.ticket"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "helpdesk.ticket"
 
     # -- outage incidents ------------------------------------------------------------
     tc_is_incident = fields.Boolean("Outage incident", index=True, tracking=True)

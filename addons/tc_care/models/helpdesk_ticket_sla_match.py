@@ -17,7 +17,7 @@ from .helpdesk_ticket_sla import SLA_STATUS
 
 
 class HelpdeskTicketSlaMatch(models.Model):
-    _inherit = "helpdesk.ticket"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "helpdesk.ticket"
 
     # -- SLA ----------------------------------------------------------------------
     tc_sla_status = fields.Selection(

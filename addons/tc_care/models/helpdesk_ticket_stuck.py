@@ -13,7 +13,7 @@ from odoo import api, fields, models
 
 
 class HelpdeskTicketStuck(models.Model):
-    _inherit = "helpdesk.ticket"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "helpdesk.ticket"
 
     # -- stuck detection ------------------------------------------------------------
     tc_is_stuck = fields.Boolean(

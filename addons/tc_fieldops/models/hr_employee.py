@@ -26,7 +26,7 @@ class HrEmployee(models.Model):
     hours are the employee's ``resource_calendar_id`` (leaves included), and the
     colour is the employee's ``color``. We only add what dispatching needs."""
 
-    _inherit = "hr.employee"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "hr.employee"
 
     # not on hr.employee.public: visible to HR officers and dispatchers only
     tc_is_technician = fields.Boolean(

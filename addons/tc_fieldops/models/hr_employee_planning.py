@@ -15,7 +15,7 @@ from .project_task import BUSY_STATES
 
 
 class HrEmployee(models.Model):
-    _inherit = "hr.employee"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "hr.employee"
 
     def _tc_skills_of(self):
         """{employee id: {skill id: level progress}} of these employees, in one

@@ -78,7 +78,7 @@ class ProjectTask(models.Model):
     followers and notifications keep working.
     """
 
-    _inherit = "project.task"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "project.task"
 
     tc_is_job = fields.Boolean(
         "Dispatch job",

@@ -7,7 +7,7 @@ from odoo import fields, models
 
 
 class ProjectTask(models.Model):
-    _inherit = "project.task"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "project.task"
 
     tc_equipment_move_ids = fields.One2many(
         "tc.fieldops.equipment.move", "task_id", "Equipment installed / removed"

@@ -12,7 +12,7 @@ from .project_task import CHECKED_STATES, JOB_STATES
 
 
 class ProjectTask(models.Model):
-    _inherit = "project.task"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "project.task"
 
     # -- field execution ------------------------------------------------------------
     tc_checklist_id = fields.Many2one(

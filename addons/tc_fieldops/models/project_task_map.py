@@ -24,7 +24,7 @@ MARKER_SVG = (
 
 
 class ProjectTask(models.Model):
-    _inherit = "project.task"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "project.task"
 
     # -- map (web_view_leaflet_map) ---------------------------------------------------
     tc_map_marker = fields.Binary(

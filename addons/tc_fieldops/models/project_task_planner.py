@@ -18,7 +18,7 @@ from .project_task import DEFAULT_DURATION_HOURS
 
 
 class ProjectTask(models.Model):
-    _inherit = "project.task"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "project.task"
 
     def _tc_requirements(self):
         """{hr.skill id: minimum level progress} the job requires."""

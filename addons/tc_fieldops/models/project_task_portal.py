@@ -10,7 +10,7 @@ from .project_task import JOB_STATES
 
 
 class ProjectTask(models.Model):
-    _inherit = "project.task"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "project.task"
 
     tc_customer_confirmed = fields.Boolean(
         "Confirmed by the customer", copy=False, tracking=True

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 
 
 class ProjectTask(models.Model):
-    _inherit = "project.task"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "project.task"
 
     def _tc_job_equipment(self):
         self.ensure_one()

@@ -15,7 +15,7 @@ from .project_task import BUSY_STATES, CHECKED_STATES, DEFAULT_DURATION_HOURS
 
 
 class ProjectTask(models.Model):
-    _inherit = "project.task"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "project.task"
 
     # -- appointment ----------------------------------------------------------------
     tc_window_label = fields.Char("Window", compute="_compute_tc_window_label")

@@ -6,11 +6,12 @@ with a case for a person; the supervisors' retry and ignore buttons."""
 
 import json
 import logging
-import threading
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.tc_care.services.units import unit
 
 from ..lib import masking
 from ..lib.api_client import DataPlaneClient, DataPlaneError
@@ -435,23 +436,22 @@ class TcEvent(models.Model):
             tenant_id=settings.tenant_id or None,
             timeout=30,
         )
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
         stored = pages = 0
         try:
             for items, next_cursor in client.iter_events(after=cursor, limit=limit):
-                for item in items:
-                    if not _is_event(item):
-                        _logger.info(
-                            "tc.event polling: skipped an item without id/type"
-                        )
-                        continue
-                    stored += self._tc_ingest(item, source="poll")[1]
-                # the cursor moves with its page, in the same transaction
-                if next_cursor and next_cursor != cursor:
-                    params.set_param(CURSOR_PARAM, next_cursor)
-                    cursor = next_cursor
-                if auto_commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                # a page is a unit: its events and the cursor after it are committed
+                # together, or neither is
+                with unit(self.env.cr):
+                    for item in items:
+                        if not _is_event(item):
+                            _logger.info(
+                                "tc.event polling: skipped an item without id/type"
+                            )
+                            continue
+                        stored += self._tc_ingest(item, source="poll")[1]
+                    if next_cursor and next_cursor != cursor:
+                        params.set_param(CURSOR_PARAM, next_cursor)
+                        cursor = next_cursor
                 pages += 1
                 if pages >= max_pages:
                     break

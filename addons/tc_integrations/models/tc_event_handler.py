@@ -86,16 +86,6 @@ class TcEventHandler(models.AbstractModel):
     _description = "Integration event handlers"
 
     # -- helpers ---------------------------------------------------------------------
-    # TEMPORARY: tc_reconciliation_run.py still calls these two; delete them once it
-    # uses the case API (helpdesk.ticket.type._tc_get, tickets._tc_close_cases())
-    @api.model
-    def _kind(self, code):
-        return self.env["helpdesk.ticket.type"]._tc_get(code)
-
-    @api.model
-    def _close(self, tickets):
-        return tickets._tc_close_cases()
-
     @api.model
     def _open_cases(self, domain):
         """Open cases an event finds by its refs. A partner API case is found only

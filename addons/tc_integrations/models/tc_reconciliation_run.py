@@ -19,7 +19,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from odoo.addons.tc_care.services.units import auto_commit
+from odoo.addons.tc_care.services.units import unit
 
 from ..services.reconciliation import UNFINISHED, Reconciliation
 
@@ -166,9 +166,8 @@ class TcReconciliationRun(models.Model):
         if not Run.search_count(
             [("report_date", "=", due), ("company_id", "=", self.env.company.id)]
         ):
-            Run.create({"report_date": due})
-            if auto_commit():
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            with unit(self.env.cr):  # the run exists even if its first page fails
+                Run.create({"report_date": due})
         runs = Run.search(
             [
                 ("state", "in", UNFINISHED),

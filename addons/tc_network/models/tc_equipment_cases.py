@@ -12,7 +12,7 @@ from odoo import models
 
 
 class TcEquipment(models.Model):
-    _inherit = "tc.equipment"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "tc.equipment"
 
     def _tc_open_fault_cases(self, turned_bad):
         """One open technical-fault case per device: attach to the open one if the

@@ -13,7 +13,7 @@ from ..lib import profiles, snmp_client
 
 
 class TcEquipment(models.Model):
-    _inherit = "tc.equipment"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "tc.equipment"
 
     def _tc_snmp_job(self):
         """(target, oids, profile, index) for one poll of this device, or a

@@ -16,7 +16,7 @@ _logger = logging.getLogger(__name__)
 
 
 class TcEquipment(models.Model):
-    _inherit = "tc.equipment"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "tc.equipment"
 
     @api.model
     def _cron_poll_network(self, concurrency=None):

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 
 
 class TcEquipment(models.Model):
-    _inherit = "tc.equipment"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "tc.equipment"
 
     def _tc_acs_device_id(self, client):
         """The device's GenieACS id, looked up by serial then MAC when unknown."""

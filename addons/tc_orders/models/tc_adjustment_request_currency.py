@@ -9,7 +9,7 @@ from odoo.exceptions import ValidationError
 
 
 class TcAdjustmentRequest(models.Model):
-    _inherit = "tc.adjustment.request"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "tc.adjustment.request"
 
     amount_company = fields.Monetary(
         "Amount in company currency",

@@ -37,7 +37,7 @@ FROZEN_FIELDS = {
 
 
 class TcAdjustmentRequest(models.Model):
-    _inherit = "tc.adjustment.request"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "tc.adjustment.request"
 
     @api.model
     def default_get(self, fields_list):

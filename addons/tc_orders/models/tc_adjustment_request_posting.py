@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError
 
 
 class TcAdjustmentRequest(models.Model):
-    _inherit = "tc.adjustment.request"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "tc.adjustment.request"
 
     awaiting_hours = fields.Float(
         "Waiting for posting (h)", compute="_compute_awaiting_hours"

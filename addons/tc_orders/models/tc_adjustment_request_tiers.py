@@ -14,7 +14,7 @@ from .tc_trust import is_trusted, trusted
 
 
 class TcAdjustmentRequest(models.Model):
-    _inherit = "tc.adjustment.request"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "tc.adjustment.request"
 
     def _tc_write_state(self, vals):
         # OCA's need_validation has no dependencies: a value cached before the
