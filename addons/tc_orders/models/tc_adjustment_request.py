@@ -42,7 +42,9 @@ class TcAdjustmentRequest(models.Model):
     _tier_validation_manual_config = False
     _tier_validation_buttons_xpath = "/form/header/field[@name='state']"
 
-    # state -> states it may move to (tc.state.machine.mixin)
+    # tc.state.machine.mixin: first state, state -> states it may move to, number
+    _tc_initial_state = "draft"
+    _tc_sequence = "tc.adjustment.request"
     _tc_transitions = {
         "draft": {"to_approve", "cancel"},
         "to_approve": {"approved", "rejected", "draft", "cancel"},

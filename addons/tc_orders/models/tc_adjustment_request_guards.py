@@ -8,7 +8,7 @@ names, and keep requests from being deleted (they are the audit trail)."""
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 
-from .tc_client_values import check_client_values, sanitize_defaults
+from .tc_client_values import check_client_values
 from .tc_trust import is_trusted
 
 # relations of the request that only our workflow (or mail's own methods) change:
@@ -38,32 +38,16 @@ FROZEN_FIELDS = {
 
 class TcAdjustmentRequest(models.Model):
     _inherit = "tc.adjustment.request"
-
-    @api.model
-    def default_get(self, fields_list):
-        # the client's default_<field> context keys and personal defaults must not
-        # set a state, a maker or any other field TC Ops sets itself
-        return sanitize_defaults(
-            self, super().default_get(fields_list), SYSTEM_RELATIONS
-        )
+    _tc_system_relations = SYSTEM_RELATIONS
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if vals.get("state", "draft") != "draft" and not is_trusted():
-                raise UserError(self.env._("A new adjustment request starts as draft."))
             # data files (loaded as superuser) may name the maker; nobody else sets it
             if not self.env.su:
                 vals.pop("maker_id", None)
-                if vals.get("name") == "/":
-                    del vals["name"]
-                vals.pop("state", None)
-            check_client_values(self, vals, SYSTEM_RELATIONS)
+            self._tc_new_record_vals(vals)
             self._tc_check_case(vals)
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "tc.adjustment.request"
-                )
             # the maker is whoever creates it, never a value sent by a client
             if not (self.env.su and vals.get("maker_id")):
                 vals["maker_id"] = self.env.uid
@@ -99,7 +83,7 @@ class TcAdjustmentRequest(models.Model):
         # amount_company (what the tiers compare), the approvals, the posting: only
         # our workflow writes them. Odoo stores a client's value for a readonly
         # computed field until its dependencies change.
-        check_client_values(self, vals, SYSTEM_RELATIONS)
+        check_client_values(self, vals, self._tc_system_relations)
         self._tc_check_case(vals)
         frozen = FROZEN_FIELDS & set(vals)
         if frozen and not (is_trusted() or self.env.su):

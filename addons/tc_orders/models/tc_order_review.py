@@ -8,7 +8,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .tc_client_values import check_client_values, sanitize_defaults
+from .tc_client_values import check_client_values
 from .tc_trust import is_trusted, trusted
 
 STATES = [
@@ -59,6 +59,9 @@ class TcOrderReview(models.Model):
     _description = "Order review"
     _inherit = ["mail.thread", "mail.activity.mixin", "tc.state.machine.mixin"]
     _order = "sla_deadline, id"
+    _tc_initial_state = "new"
+    _tc_sequence = "tc.order.review"
+    _tc_system_relations = SYSTEM_RELATIONS
     _tc_transitions = {
         "new": {"in_review"},
         "in_review": {"approved", "rejected", "needs_info", "new"},
@@ -118,26 +121,10 @@ class TcOrderReview(models.Model):
         "res.company", required=True, default=lambda self: self.env.company
     )
 
-    @api.model
-    def default_get(self, fields_list):
-        # the client's default_<field> context keys and personal defaults must not
-        # set a state, a decision, a case or a partner
-        return sanitize_defaults(
-            self, super().default_get(fields_list), SYSTEM_RELATIONS
-        )
-
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if vals.get("state", "new") != "new" and not is_trusted():
-                raise UserError(self.env._("A new order review starts as new."))
-            if not self.env.su:
-                if vals.get("name") == "/":
-                    del vals["name"]
-                vals.pop("state", None)
-            check_client_values(self, vals, SYSTEM_RELATIONS)
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("tc.order.review")
+            self._tc_new_record_vals(vals)
         reviews = super().create(vals_list)
         reviews._tc_create_cases()
         return reviews
@@ -153,7 +140,7 @@ class TcOrderReview(models.Model):
                     )
                 )
             # the case, the partner that sent it, the decision: set by TC Ops
-            check_client_values(self, vals, SYSTEM_RELATIONS)
+            check_client_values(self, vals, self._tc_system_relations)
             frozen = ORDER_FIELDS & set(vals)
             if frozen:
                 raise UserError(
