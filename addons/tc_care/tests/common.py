@@ -5,6 +5,20 @@ from datetime import datetime
 from freezegun import freeze_time
 
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import SQL
+
+
+def stored_row(record, *ignore):
+    """The row of ``record`` as PostgreSQL stores it (after a flush), without its id
+    and the ``ignore`` columns: the bulk writer's rows are compared with the ORM's."""
+    record.env.flush_all()
+    record.env.cr.execute(
+        SQL("SELECT * FROM %s WHERE id = %s", SQL.identifier(record._table), record.id)
+    )
+    row = record.env.cr.dictfetchone()
+    for name in ("id", *ignore):
+        row.pop(name)
+    return row
 
 
 def dt(text):

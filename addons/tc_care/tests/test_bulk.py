@@ -5,27 +5,13 @@
 test_escalation.py)."""
 
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import SQL
 
 from ..services.bulk import insert_rows
+from .common import stored_row
 
 
 @tagged("post_install", "-at_install")
 class TestBulk(TransactionCase):
-    def _row(self, record, *ignore):
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "SELECT * FROM %s WHERE id = %s",
-                SQL.identifier(record._table),
-                record.id,
-            )
-        )
-        row = self.env.cr.dictfetchone()
-        for name in ("id", *ignore):
-            row.pop(name)
-        return row
-
     def test_skip_conflicts_inserts_the_new_rows_as_create_would(self):
         """``skip_conflicts``: rows whose key a unique index already holds are left
         out and not returned; the others are column for column what ``create``
@@ -46,7 +32,7 @@ class TestBulk(TransactionCase):
         self.assertEqual(Kind._tc_get("bulk_new"), kinds[0])
         orm = Kind.create({"name": "New (bulk test)", "tc_code": "bulk_orm"})
         self.assertEqual(
-            self._row(kinds[0], "tc_code"), self._row(orm, "tc_code"), "bulk != ORM"
+            stored_row(kinds[0], "tc_code"), stored_row(orm, "tc_code"), "bulk != ORM"
         )
         # nothing new: nothing inserted, nothing returned
         self.assertFalse(

@@ -5,10 +5,10 @@ import json
 from freezegun import freeze_time
 
 from odoo.tests import tagged
-from odoo.tools import SQL, html2plaintext
+from odoo.tools import html2plaintext
 
 from ..services.bulk import insert_rows
-from .common import TcCareCase
+from .common import TcCareCase, stored_row
 
 
 @tagged("post_install", "-at_install")
@@ -86,21 +86,8 @@ class TestEscalation(TcCareCase):
         self.assertEqual(self._line(ticket, self.sla_first).tc_escalation_level, 0)
         self.assertEqual(ticket.tc_sla_status, "on_track")
 
-    def _row(self, record):
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "SELECT * FROM %s WHERE id = %s",
-                SQL.identifier(record._table),
-                record.id,
-            )
-        )
-        row = self.env.cr.dictfetchone()
-        row.pop("id")
-        return row
-
     def assertSameRow(self, bulk, orm, *ignore):
-        bulk_row, orm_row = self._row(bulk), self._row(orm)
+        bulk_row, orm_row = stored_row(bulk), stored_row(orm)
         for name in ignore:
             bulk_row.pop(name), orm_row.pop(name)
         self.assertEqual(bulk_row, orm_row, f"{bulk._name}: bulk row != ORM row")

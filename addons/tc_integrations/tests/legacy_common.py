@@ -7,7 +7,6 @@ import shutil
 import tempfile
 
 from odoo.tests import TransactionCase, new_test_user
-from odoo.tools import SQL
 
 CUSTOMERS = """legacy_id,name,is_company,email,tier
 C1,Acme Fibre Ltd,1,info@acme.example,business
@@ -230,17 +229,3 @@ class LegacyImportCase(TransactionCase):
             self.env["tc.equipment"].search_count([("tc_legacy_id", "!=", False)]),
             self.env["tc.legacy.subscription"].search_count([]),
         )
-
-    def _row(self, record, *ignore):
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "SELECT * FROM %s WHERE id = %s",
-                SQL.identifier(record._table),
-                record.id,
-            )
-        )
-        row = self.env.cr.dictfetchone()
-        for name in ("id", *ignore):
-            row.pop(name)
-        return row

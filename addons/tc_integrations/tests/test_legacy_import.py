@@ -11,6 +11,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import html_sanitize, mute_logger
 
+from odoo.addons.tc_care.tests.common import stored_row
+
 from ..cli.legacy_import import LegacyImport
 from ..lib.legacy_format import (
     ENTITIES,
@@ -392,8 +394,8 @@ class TestLegacyImport(LegacyImportCase):
                 }
             )
             self.assertEqual(
-                self._row(bulk, "tc_legacy_id", "message_id", "body"),
-                self._row(orm, "tc_legacy_id", "message_id", "body"),
+                stored_row(bulk, "tc_legacy_id", "message_id", "body"),
+                stored_row(orm, "tc_legacy_id", "message_id", "body"),
                 f"{legacy_id}: bulk row != ORM row",
             )
             self.assertEqual(html_sanitize(bulk.body), orm.body)

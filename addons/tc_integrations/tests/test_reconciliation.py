@@ -5,7 +5,8 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
-from odoo.tools import SQL
+
+from odoo.addons.tc_care.tests.common import stored_row
 
 from ..models.tc_reconciliation_run import TcReconciliationRun
 from ..services.reconciliation import Reconciliation
@@ -369,8 +370,8 @@ class TestReconciliation(ReconciliationCase):
                 dict(values, mismatch_id="orm-" + values["mismatch_id"])
             )
             self.assertEqual(
-                self._row(mismatch, "mismatch_id"),
-                self._row(orm, "mismatch_id"),
+                stored_row(mismatch, "mismatch_id"),
+                stored_row(orm, "mismatch_id"),
                 "mismatch: bulk row != ORM row",
             )
             entry = Timeline.search(
@@ -398,21 +399,7 @@ class TestReconciliation(ReconciliationCase):
                     )
                 }
             )
-            self.assertEqual(self._row(entry), self._row(orm_entry))
-
-    def _row(self, record, *ignore):
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "SELECT * FROM %s WHERE id = %s",
-                SQL.identifier(record._table),
-                record.id,
-            )
-        )
-        row = self.env.cr.dictfetchone()
-        for name in ("id", *ignore):
-            row.pop(name)
-        return row
+            self.assertEqual(stored_row(entry), stored_row(orm_entry))
 
     def test_due_date_follows_the_company_time_zone(self):
         self.env.company.partner_id.tz = "Asia/Tokyo"
