@@ -7,13 +7,14 @@ stuck case. No table, no public method; never called outside demo data loading.
 
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class TcCareDemo(models.AbstractModel):
     _name = "tc.care.demo"
     _description = "TC Care demo data helpers"
 
+    @api.model
     def _age(self, xmlids_hours):
         """Demo only: make cases look ``hours`` old (creation, SLA clocks and last
         progress), then run the escalation and stuck crons as the scheduler would."""
@@ -42,6 +43,7 @@ class TcCareDemo(models.AbstractModel):
         Ticket._cron_escalate_sla()
         Ticket._cron_detect_stuck()
 
+    @api.model
     def _answer_and_close(self, xmlid, body):
         """Demo only: a staff member answers publicly, then the case is closed."""
         ticket = self.env.ref(xmlid)
@@ -51,6 +53,7 @@ class TcCareDemo(models.AbstractModel):
         )
         ticket._tc_close_cases()
 
+    @api.model
     def _at_risk(self, xmlid):
         """Demo only: a case answered in time whose resolution clock has used most
         of its time (at risk from an hour ago, deadline in two hours)."""
