@@ -29,11 +29,13 @@ class TestPortalAppointments(TcFieldopsHttpCase):
             groups="base.group_portal",
             partner_id=cls.customer_b.id,
         )
-        # appointments in the coming days, whatever today is: on a 24/7 calendar
+        # appointments in the coming days, whatever today is: on a 24/7 calendar,
+        # at 10:00 UTC (a window from the current hour would cross midnight when
+        # the tests run after 22:00, and a calendar day ends at 23:59:59)
         always = always_calendar(cls.env)
         (cls.emp_a | cls.emp_b).resource_calendar_id = always
         start = fields.Datetime.now().replace(
-            minute=0, second=0, microsecond=0
+            hour=10, minute=0, second=0, microsecond=0
         ) + timedelta(days=2)
         cls.job_a = cls._portal_job(
             "Install at Ana's", cls.emp_a, start, cls.customer_a, cls.location_a
