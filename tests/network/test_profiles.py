@@ -84,6 +84,10 @@ def test_metric_oids_fill_the_index_and_require_it():
     assert oids["uptime"] == "1.3.6.1.2.1.1.3.0"
     with pytest.raises(ProfileError, match="onu_id"):
         profiles.metric_oids(HUAWEI, pon_ifindex=PON)
+    # id 0 is an id, not a missing value
+    zero = profiles.metric_oids(HUAWEI, pon_ifindex=PON, onu_id=0)
+    assert zero["onu_state"] == f"1.3.6.1.4.1.2011.6.128.1.1.2.46.1.15.{PON}.0"
+    assert zero["rx_power"] == f"1.3.6.1.4.1.2011.6.128.1.1.2.51.1.4.{PON}.0"
 
 
 def poll_with_profile(snmpsim, jobs):
@@ -124,8 +128,10 @@ def test_demo_onts_end_to_end(snmpsim):
 
 
 def test_same_profile_polls_the_onus_through_the_olt(snmpsim):
-    readings = poll_with_profile(snmpsim, [("demo-olt-1", i) for i in (1, 2, 3, 4)])
+    # ONU 0: Huawei numbers ONTs from 0 on every PON port, a real device
+    readings = poll_with_profile(snmpsim, [("demo-olt-1", i) for i in (0, 1, 2, 3, 4)])
     assert [profiles.health(r) for r in readings.values()] == [
+        "online",
         "online",
         "degraded",
         "offline",

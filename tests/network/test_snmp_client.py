@@ -195,7 +195,7 @@ def test_walk_over_v3_and_over_v1_getnext(snmpsim):
 
 def test_walk_stops_at_end_of_mib_and_respects_max_rows(snmpsim):
     hw_rows = snmp_client.bulk_walk(snmpsim.v2c("demo-olt-1"), HW)
-    assert len(hw_rows) == 4 * 5  # 4 ONUs x 5 columns, then endOfMibView
+    assert len(hw_rows) == 5 * 5  # ONUs 0-4 x 5 columns, then endOfMibView
     assert len(snmp_client.bulk_walk(snmpsim.v2c("demo-olt-1"), HW, max_rows=7)) == 7
 
 

@@ -8,6 +8,7 @@ cases of the location. Diagnostics, polling, fault cases and TR-069 live in the
 tc_equipment_*.py files that extend this model."""
 
 import ipaddress
+import re
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -109,7 +110,17 @@ class TcEquipment(models.Model):
     pon_ifindex = fields.Char(
         "PON ifIndex", help="The OLT's SNMP ifIndex of the PON port."
     )
-    onu_index = fields.Integer("ONU index")
+    # "Not set" is "not on an OLT": an ONT's id exists only on its OLT's PON port. On
+    # an OLT every id >= 0 is real (Huawei numbers ONTs from 0 on each port, ZTE from
+    # 1); the ORM reads a NULL column as 0, so an ONT on an OLT whose column is NULL
+    # (id never given, e.g. an import without the column) is refused, never taken
+    # for ONT 0 (_check_ont_id).
+    onu_index = fields.Integer(
+        "ONT id",
+        help="The ONT's id on its PON port, as the OLT numbers it: from 0 on Huawei, "
+        "from 1 on ZTE (0 is a real id). Needed once the ONT is on an OLT, unused "
+        "otherwise. One ONT per OLT, PON ifIndex and ONT id.",
+    )
     ont_ids = fields.One2many("tc.equipment", "olt_id", "ONTs")
     # SNMP
     mgmt_host = fields.Char(
@@ -145,6 +156,14 @@ class TcEquipment(models.Model):
             "This vendor already has equipment with that serial number.",
         ),
         ("mac_uniq", "unique(mac)", "Another piece of equipment has this MAC address."),
+        # the database's guarantee behind _check_ont_id (its message names the other
+        # ONT): NULLs are distinct, so ONTs off an OLT never collide; deferred so that
+        # the check with the clear message runs first, this one at commit (races)
+        (
+            "onu_on_pon_uniq",
+            "unique(olt_id, pon_ifindex, onu_index) DEFERRABLE INITIALLY DEFERRED",
+            "Another ONT already has this ONT id on this PON port of this OLT.",
+        ),
     ]
 
     @api.depends_context("uid")
@@ -178,6 +197,26 @@ class TcEquipment(models.Model):
                     )
                 )
             vals["mac"] = mac
+        if vals.get("pon_ifindex"):
+            # part of the ONT's unique place on its OLT: one spelling per port
+            text = str(vals["pon_ifindex"]).strip()
+            if not re.fullmatch(r"\d+", text, re.ASCII) or int(text) >= 2**32:
+                raise ValidationError(
+                    self.env._(
+                        "PON ifIndex %(value)s is not the OLT's SNMP ifIndex of the "
+                        "port (a whole number, e.g. 4194312192 for GPON 0/1/0).",
+                        value=vals["pon_ifindex"],
+                    )
+                )
+            vals["pon_ifindex"] = str(int(text))
+        if vals.get("onu_index") and int(vals["onu_index"]) < 0:
+            raise ValidationError(
+                self.env._(
+                    "ONT id %(value)s is negative: ONT ids start at 0 (Huawei) or "
+                    "1 (ZTE).",
+                    value=vals["onu_index"],
+                )
+            )
         if vals.get("ip_address"):
             try:
                 vals["ip_address"] = str(
@@ -273,6 +312,10 @@ class TcEquipment(models.Model):
                 )
                 if names:
                     raise self._tc_target_access_error(names)
+        if "onu_index" in vals and not vals["onu_index"]:
+            # the cache shows a NULL id as 0 and the ORM writes only what differs
+            # from the cache: without this, ONT id 0 on a NULL column is never stored
+            self.invalidate_recordset(["onu_index"])
         moves = {}
         if {"location_id", "partner_id", "state"} & set(vals):
             moves = {r.id: (r.location_id, r.partner_id, r.state) for r in self}
@@ -305,19 +348,17 @@ class TcEquipment(models.Model):
             )
             cases._tc_timeline("note", text)
 
-    @api.constrains(
-        "kind", "olt_id", "onu_index", "pon_ifindex", "state", "location_id"
-    )
+    @api.constrains("kind", "olt_id", "pon_ifindex", "state", "location_id")
     def _check_topology(self):
         for rec in self:
             if rec.olt_id and rec.olt_id.kind != "olt":
                 raise ValidationError(
                     self.env._("%(olt)s is not an OLT.", olt=rec.olt_id.display_name)
                 )
-            if rec.olt_id and (not rec.pon_ifindex or rec.onu_index <= 0):
+            if rec.olt_id and not rec.pon_ifindex:
                 raise ValidationError(
                     self.env._(
-                        "ONT %(name)s on an OLT needs the PON ifIndex and its ONU index.",
+                        "ONT %(name)s on an OLT needs the PON ifIndex of its port.",
                         name=rec.name,
                     )
                 )
@@ -328,6 +369,53 @@ class TcEquipment(models.Model):
                         name=rec.name,
                     )
                 )
+
+    @api.constrains("olt_id", "pon_ifindex", "onu_index")
+    def _check_ont_id(self):
+        """An ONT on an OLT has its ONT id (0 included) and is the only one with that
+        id on that PON port of that OLT. Read in SQL: the ORM shows a NULL id as 0."""
+        on_olt = self.filtered("olt_id")
+        if not on_olt:
+            return
+        self.flush_model(["olt_id", "pon_ifindex", "onu_index"])
+        self.env.cr.execute(
+            "SELECT id FROM tc_equipment WHERE id IN %s AND onu_index IS NULL",
+            [tuple(on_olt.ids)],
+        )
+        missing = self.browse(row[0] for row in self.env.cr.fetchall())
+        for rec in missing[:1]:
+            raise ValidationError(
+                self.env._(
+                    "ONT %(name)s is on OLT %(olt)s without its ONT id. Give the id "
+                    "the OLT shows for it on its PON port (0 is a valid id: Huawei "
+                    "numbers ONTs from 0 on every port, ZTE from 1).",
+                    name=rec.name,
+                    olt=rec.olt_id.name,
+                )
+            )
+        self.env.cr.execute(
+            """SELECT e.id, other.id FROM tc_equipment e
+                 JOIN tc_equipment other
+                   ON other.olt_id = e.olt_id AND other.pon_ifindex = e.pon_ifindex
+                  AND other.onu_index = e.onu_index AND other.id != e.id
+                WHERE e.id IN %s
+                ORDER BY e.id, other.id LIMIT 1""",
+            [tuple(on_olt.ids)],
+        )
+        for rec_id, other_id in self.env.cr.fetchall():
+            rec, other = self.browse(rec_id), self.sudo().browse(other_id)
+            raise ValidationError(
+                self.env._(
+                    "ONT id %(onu)s on PON port %(port)s of OLT %(olt)s is already "
+                    "%(other)s: one ONT per OLT, PON port and ONT id. Check the id "
+                    "the OLT shows for %(name)s, or move %(other)s off that id first.",
+                    onu=rec.onu_index,
+                    port=rec.pon_port or rec.pon_ifindex,
+                    olt=rec.olt_id.name,
+                    other=other.name,
+                    name=rec.name,
+                )
+            )
 
     @api.model
     def _tc_installed_at(self, location):

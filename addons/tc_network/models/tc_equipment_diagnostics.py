@@ -44,11 +44,16 @@ class TcEquipment(models.Model):
             raise UserError(self.env._("%(name)s has no SNMP profile.", name=self.name))
         profile = profile_rec._tc_profile()
         known = {
-            "pon_ifindex": self.pon_ifindex,
-            "onu_id": self.onu_index or None,
-            "ifindex": self.snmp_ifindex,
+            "pon_ifindex": self.pon_ifindex or None,
+            # an ONT id exists on an OLT only, and 0 is one (Huawei): no truthiness
+            "onu_id": self.onu_index if self.olt_id else None,
+            "ifindex": self.snmp_ifindex or None,
         }
-        index = {k: v for k, v in known.items() if k in profile.get("index", {}) and v}
+        index = {
+            k: v
+            for k, v in known.items()
+            if k in profile.get("index", {}) and v is not None
+        }
         try:
             oids = list(profiles.metric_oids(profile, **index).values())
         except profiles.ProfileError as exc:

@@ -3,7 +3,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import TcNetworkCase
+from .common import PON_0, PON_1, TcNetworkCase
 
 
 @tagged("post_install", "-at_install")
@@ -111,3 +111,63 @@ class TestPolling(TcNetworkCase):
             ),
             1,
         )
+
+    def test_ont_id_0_is_polled_and_counted_in_its_port_outage(self):
+        """Huawei numbers ONTs from 0 on every PON port: ONT 0 is read at index
+        <PON ifIndex>.0 and is one of the ONTs of its port's outage."""
+        Eq = self.env["tc.equipment"]
+        Eq.search([("id", "not in", (self.onts | self.olt).ids)]).write(
+            {"monitored": False}
+        )
+        locations = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Net loc zero {pon}",
+                    "type": "service_location",
+                    "parent_id": self.customer.id,
+                }
+                for pon in ("0/1/0", "0/1/1")
+            ]
+        )
+        zero_up, zero_down = Eq.create(
+            [
+                {
+                    "kind": "ont",
+                    "vendor": "Huawei",
+                    "model": "HG8245H",
+                    "serial": f"tstA1B2C3Z{n}",
+                    "state": "installed",
+                    "location_id": location.id,
+                    "olt_id": self.olt.id,
+                    "pon_port": pon,
+                    "pon_ifindex": ifindex,
+                    "onu_index": 0,
+                    "snmp_profile_id": self.onu_profile.id,
+                }
+                for n, location, pon, ifindex in (
+                    (0, locations[0], "0/1/0", PON_0),
+                    (1, locations[1], "0/1/1", PON_1),
+                )
+            ]
+        )
+        _target, oids, _profile, index = zero_up._tc_snmp_job()
+        self.assertEqual(index, {"pon_ifindex": PON_0, "onu_id": 0})
+        self.assertIn(f"1.3.6.1.4.1.2011.6.128.1.1.2.51.1.4.{PON_0}.0", oids)
+        counts = Eq._cron_poll_network()
+        self.assertEqual((counts["polled"], counts["skipped"]), (9, 0))
+        self.assertEqual(zero_up.health, "online")
+        action = zero_up.action_run_diagnostics()
+        lines = self.env["tc.network.action"].browse(action["res_id"]).line_ids
+        rx = lines.filtered(lambda line: line.metric == "rx_power")
+        self.assertEqual((rx.value, rx.status), ("-20.07", "ok"))  # ONU 0's reading
+        self.assertEqual(zero_down.health, "offline")
+        incident = self.env["helpdesk.ticket"].search(
+            [("tc_is_incident", "=", True), ("tc_incident_olt_ref", "=", self.olt.name)]
+        )
+        self.assertEqual(len(incident), 1)
+        self.assertEqual(incident.tc_incident_pon_port, "0/1/1")
+        self.assertIn("3 ONTs offline", incident.name)
+        self.assertEqual(
+            incident.tc_incident_child_ids.tc_equipment_id, self.onts[4:] | zero_down
+        )
+        self.assertIn(locations[1], incident.tc_incident_location_ids)
