@@ -156,6 +156,23 @@ class EntityImporter:
         vals["country_id"] = country or False
         return None
 
+    def _customer_of(self, data, customers):
+        """(customer id, None) of a row's customer among ``customers`` (customer
+        legacy id → id), or (None, the reason to reject the row) when unknown."""
+        customer = customers.get(data["customer_id"])
+        if customer:
+            return customer, None
+        return None, Reason(_lt("unknown customer '%(ref)s'"), ref=data["customer_id"])
+
+    def _keep(self, item, vals, ready, reason=None):
+        """Reject ``item`` for ``reason``, else keep it with ``vals`` in ``ready``
+        for the batch's upsert."""
+        if reason:
+            self._reject(item, reason)
+            return
+        item.vals = vals
+        ready.append(item)
+
     def _location_reason(self, data, found, customer):
         if not found:
             return Reason(_lt("unknown location '%(ref)s'"), ref=data["location_id"])

@@ -29,10 +29,5 @@ class CustomerImporter(EntityImporter):
                 "vat": data["vat"],
                 "tc_tier": data["tier"],
             }
-            reason = self._address(item, vals)
-            if reason:
-                self._reject(item, reason)
-                continue
-            item.vals = vals
-            ready.append(item)
+            self._keep(item, vals, ready, self._address(item, vals))
         self._upsert(Partner, ready, existing)

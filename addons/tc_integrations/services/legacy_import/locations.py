@@ -4,7 +4,6 @@
 "service_location" under their customer (``tc_legacy_kind`` "location"), with
 coordinates, access notes and the OLT port they hang on."""
 
-from ...lib.legacy_format import Reason, _lt
 from .base import EntityImporter
 
 
@@ -20,12 +19,9 @@ class LocationImporter(EntityImporter):
         ready = []
         for item in items:
             data = item.data
-            customer = customers.get(data["customer_id"])
-            if not customer:
-                self._reject(
-                    item,
-                    Reason(_lt("unknown customer '%(ref)s'"), ref=data["customer_id"]),
-                )
+            customer, reason = self._customer_of(data, customers)
+            if reason:
+                self._reject(item, reason)
                 continue
             vals = {
                 "tc_legacy_id": item.legacy_id,
@@ -39,10 +35,5 @@ class LocationImporter(EntityImporter):
                 "tc_olt_ref": data["olt_ref"],
                 "tc_pon_port": data["pon_port"],
             }
-            reason = self._address(item, vals)
-            if reason:
-                self._reject(item, reason)
-                continue
-            item.vals = vals
-            ready.append(item)
+            self._keep(item, vals, ready, self._address(item, vals))
         self._upsert(Partner, ready, existing)

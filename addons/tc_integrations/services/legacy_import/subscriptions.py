@@ -3,7 +3,6 @@
 """Subscription references (``subscriptions.csv``): ``tc.legacy.subscription``
 rows of a customer, at one of its service locations."""
 
-from ...lib.legacy_format import Reason, _lt
 from .base import EntityImporter
 
 
@@ -18,12 +17,9 @@ class SubscriptionImporter(EntityImporter):
         ready = []
         for item in items:
             data = item.data
-            customer = customers.get(data["customer_id"])
-            if not customer:
-                self._reject(
-                    item,
-                    Reason(_lt("unknown customer '%(ref)s'"), ref=data["customer_id"]),
-                )
+            customer, reason = self._customer_of(data, customers)
+            if reason:
+                self._reject(item, reason)
                 continue
             location = False
             if data["location_id"]:

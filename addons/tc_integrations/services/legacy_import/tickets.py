@@ -69,14 +69,9 @@ class TicketImporter(EntityImporter):
         pending = []
         for item in items:
             data = item.data
-            reason = None
-            customer = customers.get(data["customer_id"])
+            customer, reason = self._customer_of(data, customers)
             location = sub = False
-            if not customer:
-                reason = Reason(
-                    _lt("unknown customer '%(ref)s'"), ref=data["customer_id"]
-                )
-            elif data["location_id"]:
+            if not reason and data["location_id"]:
                 found = locations.get(data["location_id"])
                 reason = self._location_reason(data, found, customer)
                 location = found and found[0]
