@@ -155,6 +155,15 @@ HUAWEI_GPON_ONU = {
             "unit": "s",
         },
     ],
+    "olt": {
+        "ports": {
+            "name_oid": "1.3.6.1.2.1.2.2.1.2",
+            "status_oid": "1.3.6.1.2.1.2.2.1.8",
+            "name_pattern": r"^GPON (?P<shelf>\d+)/(?P<slot>\d+)/(?P<port>\d+)$",
+            "port_format": "{shelf}/{slot}/{port}",
+        },
+        "serial_oid": _HW_GPON + ".43.1.3.{pon_ifindex}.{onu_id}",
+    },
 }
 
 GENERIC_IFMIB = {

@@ -8,6 +8,7 @@ from . import (
     tc_equipment_polling,
     tc_equipment_tr069,
     tc_network_action,
+    tc_ont_discovery,
     tc_snmp_credential,
     tc_snmp_profile,
 )

@@ -49,12 +49,20 @@ NETWORK_TARGET_FIELDS = (
     "pon_ifindex",
     "onu_index",
     "acs_device_id",
+    "onu_profile_id",
+    "ont_discovery_scheduled",
 )
 # the ACS finds a device without an ACS id by its serial, else its MAC: once a device
 # is registered they are target fields too
 NETWORK_IDENTITY_FIELDS = ("serial", "mac")
 # written by the poller and the diagnostics only
-SYSTEM_FIELDS = ("health", "health_reason", "last_seen", "last_polled_at")
+SYSTEM_FIELDS = (
+    "health",
+    "health_reason",
+    "last_seen",
+    "last_polled_at",
+    "olt_unreachable_since",
+)
 
 
 class _RetryRowByRow(Exception):

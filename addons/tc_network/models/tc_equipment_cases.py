@@ -1,14 +1,15 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Cases opened by the network check (tc_care's case API): one technical-fault case
-per device that turns bad (or the open case of the device or its location), and one
-outage incident per PON port whose ONTs are all offline, with their cases as
-children. Customers read only customer texts; technical reasons go to the staff
+per device that turns bad (or the open case of the device or its location), one
+outage incident per PON port that its answering OLT reports down, with their cases
+as children, and one NOC case per OLT that does not answer (no customer case, no
+notice). Customers read only customer texts; technical reasons go to the staff
 timeline."""
 
 from collections import defaultdict
 
-from odoo import models
+from odoo import fields, models
 
 
 class TcEquipment(models.Model):
@@ -71,17 +72,23 @@ class TcEquipment(models.Model):
             created |= case
         return touched | created
 
-    def _tc_detect_pon_outages(self, polled):
-        """A PON port whose ONTs (two or more) are all offline is an outage: one
-        incident per port (reused while open), with the ONTs' cases as children."""
+    def _tc_detect_pon_outages(self, polled, down_ports=()):
+        """Outages the OLT itself reports: a PON port it says is down (``down_ports``:
+        ``{(olt id, PON index)}`` from the walk), or whose ONTs (two or more) are all
+        offline. ``polled`` holds only ONTs whose OLT answered this run: an OLT that
+        does not answer is a NOC matter, never a customer outage. One incident per
+        OLT and PON port (reused while open), the ONTs' cases as its children."""
         Ticket = self.env["helpdesk.ticket"].sudo()
         ports = defaultdict(lambda: self.browse())
-        for ont in polled.filtered(lambda d: d.olt_id and d.pon_port):
-            ports[(ont.olt_id, ont.pon_port)] |= ont
+        for ont in polled.filtered(lambda d: d.olt_id and d.pon_ifindex):
+            ports[(ont.olt_id, ont.pon_ifindex)] |= ont
         incidents = Ticket
-        for (olt, pon), onts in ports.items():
-            if len(onts) < 2 or any(o.health != "offline" for o in onts):
+        for (olt, pon_ifindex), onts in ports.items():
+            port_down = (olt.id, int(pon_ifindex)) in set(down_ports)
+            all_offline = len(onts) >= 2 and all(o.health == "offline" for o in onts)
+            if not (port_down or all_offline):
                 continue
+            pon = next((p for p in onts.mapped("pon_port") if p), pon_ifindex)
             incident = Ticket.search(
                 [
                     ("tc_is_incident", "=", True),
@@ -101,8 +108,9 @@ class TcEquipment(models.Model):
                         n=len(onts),
                     ),
                     ", ".join(onts.mapped("name")),
-                    # the name is for staff; customers read tc_care's notice
-                    # (tc_customer_notice, else its default), never the name
+                    # the name and description are for staff; customers read the
+                    # notice, written for them: area and expected time, no devices
+                    tc_customer_notice=onts._tc_outage_notice(),
                     tc_is_incident=True,
                     tc_incident_olt_ref=olt.name,
                     tc_incident_pon_port=pon,
@@ -126,3 +134,90 @@ class TcEquipment(models.Model):
                 )
             incidents |= incident
         return incidents
+
+    def _tc_outage_notice(self):
+        """The customer notice of an outage of these ONTs: the area (the cities of
+        their service locations) and the expected time (tc_network setting), never
+        a device, port or OLT name."""
+        hours = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("tc_network.outage_expected_hours", "4")
+            or 4
+        )
+        cities = sorted({c for c in self.location_id.mapped("city") if c})
+        area = ", ".join(cities[:5]) if cities else self.env._("your area")
+        return self.env._(
+            "A fault on our fibre network in %(area)s is interrupting your service. "
+            "Our team is working on it and we expect service back within %(hours)s "
+            "hours. You do not need to report it again.",
+            area=area,
+            hours=hours,
+        )
+
+    # -- OLTs that do not answer: the NOC's, not the customers' -----------------------
+    def _tc_olt_unreachable(self, reasons):
+        """These OLTs did not answer SNMP: mark them (their ONTs keep their last
+        health) and keep one open NOC case per OLT, with no customer on it."""
+        Ticket = self.env["helpdesk.ticket"].sudo()
+        now = fields.Datetime.now()
+        cases = Ticket
+        for olt in self:
+            if not olt.olt_unreachable_since:
+                olt.sudo().write({"olt_unreachable_since": now})
+            case = Ticket.search(
+                [
+                    ("tc_equipment_id", "=", olt.id),
+                    ("type_id.tc_code", "=", "olt_unreachable"),
+                    ("stage_id.closed", "=", False),
+                ],
+                limit=1,
+            )
+            text = self.env._(
+                "%(olt)s (%(host)s) does not answer SNMP: %(reason)s. Its %(n)s ONTs "
+                "keep their last known health; nothing is reported to customers. "
+                "Check the management path to the OLT before the fibre plant.",
+                olt=olt.name,
+                host=olt.mgmt_host or "-",
+                reason=reasons.get(olt.id) or "-",
+                n=len(olt.ont_ids),
+            )
+            if case:
+                cases |= case
+                continue
+            case = Ticket._tc_open_case(
+                "olt_unreachable",
+                self.env._("OLT unreachable: %(olt)s", olt=olt.name),
+                text,
+                tc_equipment_id=olt.id,
+            )
+            case._tc_timeline("diagnostic", text)
+            cases |= case
+        return cases
+
+    def _tc_olt_reachable(self):
+        """These OLTs answered: clear the mark and close their NOC case."""
+        back = self.filtered("olt_unreachable_since")
+        if not back:
+            return
+        back.sudo().write({"olt_unreachable_since": False})
+        cases = (
+            self.env["helpdesk.ticket"]
+            .sudo()
+            .search(
+                [
+                    ("tc_equipment_id", "in", back.ids),
+                    ("type_id.tc_code", "=", "olt_unreachable"),
+                    ("stage_id.closed", "=", False),
+                ]
+            )
+        )
+        for case in cases:
+            case._tc_timeline(
+                "diagnostic",
+                self.env._(
+                    "%(olt)s answers SNMP again; its ONTs are polled again.",
+                    olt=case.tc_equipment_id.name,
+                ),
+            )
+        cases._tc_close_cases()

@@ -28,7 +28,9 @@ class TcEquipment(models.Model):
                         olt=olt.name,
                     )
                 )
-            profile_rec = self.snmp_profile_id or olt.snmp_profile_id
+            profile_rec = (
+                self.snmp_profile_id or olt.onu_profile_id or olt.snmp_profile_id
+            )
             target = olt.snmp_credential_id._tc_target(olt.mgmt_host, name=self.name)
         else:
             if not self.mgmt_host or not self.snmp_credential_id:

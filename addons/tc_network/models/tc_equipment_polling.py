@@ -1,8 +1,14 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Equipment polling: the scheduled health check of every monitored, installed
-device (bounded concurrency), written in one write per health, then the fault
-cases and outages it calls for (tc_equipment_cases.py)."""
+device. ONTs on an OLT whose profile has an "olt" block are read from one GETBULK
+walk of the OLT's ONU tables per OLT (lib/olt_tables.py); other devices (routers,
+the OLTs' own status) by one GET each. Jobs run with bounded concurrency and a
+deadline each (lib/fleet.py), and health is written OLT by OLT as results arrive.
+
+Reachability is not health: an OLT that does not answer is a "cannot see" state.
+Its ONTs keep their last health ("not polled since ..."), the OLT gets one NOC case
+(tc_equipment_cases.py), and no customer case or notice is opened for it."""
 
 import logging
 from collections import defaultdict
@@ -10,22 +16,119 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..lib import snmp_client
+from ..lib import fleet, olt_tables
 
 _logger = logging.getLogger(__name__)
+
+
+class _PollRun:
+    """What one run collects beyond the health writes (small: per OLT or port)."""
+
+    def __init__(self):
+        self.changed = []  # (device, old health, new health, reason)
+        self.olt_timeouts = {}  # OLT id -> reason (did not answer)
+        self.olt_answered = set()  # OLT ids that answered every job
+        self.down_ports = set()  # (OLT id, PON index) the OLT says are down
+        self.polled = self.not_seen = self.skipped = 0
 
 
 class TcEquipment(models.Model):
     _inherit = "tc.equipment"
 
+    olt_unreachable_since = fields.Datetime(
+        "Not answering since",
+        readonly=True,
+        help="Set by the health check while this OLT does not answer SNMP; its ONTs "
+        "keep their last known health meanwhile.",
+    )
+    poll_note = fields.Char(
+        compute="_compute_poll_note",
+        help="Why the health shown may be old (its OLT does not answer).",
+    )
+
+    @api.depends("olt_id.olt_unreachable_since", "last_polled_at")
+    def _compute_poll_note(self):
+        for rec in self:
+            olt = rec.olt_id if rec.olt_id else rec
+            since = olt.olt_unreachable_since
+            if not since:
+                rec.poll_note = False
+                continue
+            rec.poll_note = self.env._(
+                "Not polled since %(when)s: OLT %(olt)s does not answer (health shown "
+                "is the last known).",
+                when=fields.Datetime.to_string(rec.last_polled_at or since),
+                olt=olt.name,
+            )
+
+    # -- the scheduled check ---------------------------------------------------------
+    @api.model
+    def _tc_poll_settings(self):
+        param = self.env["ir.config_parameter"].sudo().get_param
+        # parameters are set through the settings' checks; a hand-edited bad value
+        # falls back to the default rather than stopping every poll
+        def number(key, default, kind=int):
+            try:
+                value = kind(param(key, "") or default)
+            except ValueError:
+                _logger.warning("tc_network: bad %s, using %s", key, default)
+                value = default
+            return value if value > 0 else default
+
+        timeout = number("tc_network.olt_timeout", 0.0, float)
+        return {
+            "concurrency": min(number("tc_network.poll_concurrency", 64), 1024),
+            "olt_timeout": timeout or None,
+            "max_repetitions": min(number("tc_network.bulk_max_repetitions", 50), 200),
+        }
+
+    @api.model
+    def _tc_poll_jobs(self, devices, with_serials=False):
+        """``(jobs, context by job key, skipped devices)``: one walk job per OLT and
+        profile for ONTs read in bulk, one GET job per other device."""
+        jobs, meta, skipped = [], {}, self.browse()
+        plans = {}
+        groups = defaultdict(list)
+        for device in devices:
+            profile_rec = (
+                device.snmp_profile_id
+                or device.olt_id.onu_profile_id
+                or device.olt_id.snmp_profile_id
+            )
+            if device.olt_id and profile_rec:
+                if profile_rec.id not in plans:
+                    profile = profile_rec._tc_profile()
+                    plans[profile_rec.id] = (profile, olt_tables.plan(profile))
+                if plans[profile_rec.id][1] is not None:
+                    groups[(device.olt_id, profile_rec.id)].append(device.id)
+                    continue
+            try:
+                target, oids, profile, index = device._tc_snmp_job()
+            except UserError:
+                skipped |= device
+                continue
+            jobs.append(fleet.Job(("get", device.id), target, oids=oids))
+            meta[("get", device.id)] = (device.id, profile, index)
+        for (olt, profile_id), ont_ids in groups.items():
+            if not olt.mgmt_host or not olt.snmp_credential_id:
+                skipped |= self.browse(ont_ids)
+                continue
+            profile, walk_plan = plans[profile_id]
+            key = ("walk", olt.id, profile_id)
+            target = olt.snmp_credential_id._tc_target(olt.mgmt_host, name=olt.name)
+            jobs.append(fleet.Job(key, target, plan=walk_plan, with_serials=with_serials))
+            meta[key] = (ont_ids, profile, None)
+        return jobs, meta, skipped
+
     @api.model
     def _cron_poll_network(self, concurrency=None):
-        """Poll every monitored, installed ONT and OLT with bounded concurrency,
-        update health and last seen, open (or attach to) one case per device that
-        turns degraded/offline, and one outage incident per PON port that is down
-        as a whole. Returns a dict of counters."""
-        param = self.env["ir.config_parameter"].sudo().get_param
-        concurrency = concurrency or int(param("tc_network.poll_concurrency", "64"))
+        """Poll every monitored, installed ONT and OLT, update health and last seen,
+        open (or attach to) one case per device that turns degraded/offline, one
+        outage incident per PON port its answering OLT reports down, and one NOC
+        case per OLT that does not answer. Returns a dict of counters."""
+        settings = self._tc_poll_settings()
+        if concurrency:
+            settings["concurrency"] = concurrency
         devices = self.sudo().search(
             [
                 ("monitored", "=", True),
@@ -35,54 +138,121 @@ class TcEquipment(models.Model):
                 ("mgmt_host", "!=", False),
             ]
         )
-        jobs, meta, skipped = [], [], self.browse()
-        for device in devices:
-            try:
-                target, oids, profile, index = device._tc_snmp_job()
-            except UserError:
-                skipped |= device
-                continue
-            jobs.append((target, oids))
-            meta.append((device, profile, index))
-        results = snmp_client.poll_many(jobs, concurrency=concurrency) if jobs else []
-        now = fields.Datetime.now()
-        by_health = defaultdict(list)
-        changed = []
-        for (device, profile, index), result in zip(meta, results, strict=True):
-            if result.ok:
-                readings, health = device._tc_evaluate(profile, index, result.values)
-                reason = device._tc_health_reason(readings)
+        jobs, meta, skipped = self._tc_poll_jobs(devices)
+        run = _PollRun()
+        run.skipped = len(skipped)
+        for result in fleet.iter_results(jobs, **settings):
+            ids, profile, index = meta.pop(result.key)
+            if result.key[0] == "walk":
+                self._tc_apply_walk(run, result, ids, profile)
             else:
-                health = "offline" if result.error_kind == "timeout" else "unknown"
-                # the client's messages never carry the community or keys
-                reason = str(result.error or "")
-            if health != device.health:
-                changed.append((device, device.health, health, reason))
-            by_health[(health, reason if health != "online" else "")].append(device.id)
-        for (health, reason), ids in by_health.items():
-            vals = {
-                "health": health,
-                "health_reason": reason[:250],
-                "last_polled_at": now,
-            }
-            if health in ("online", "degraded"):
-                vals["last_seen"] = now
-            self.browse(ids).sudo().write(vals)
+                self._tc_apply_get(run, result, ids, profile, index)
         turned_bad = [
             (device, new, reason)
-            for device, old, new, reason in changed
+            for device, old, new, reason in run.changed
             if new in ("degraded", "offline")
             and old not in ("degraded", "offline")
             and device.kind != "olt"
         ]
         cases = self.browse()._tc_open_fault_cases(turned_bad)
-        incidents = self.browse()._tc_detect_pon_outages(devices)
+        unreachable = self.browse(list(run.olt_timeouts))
+        answered = self.browse(sorted(run.olt_answered - set(run.olt_timeouts)))
+        noc = unreachable._tc_olt_unreachable(run.olt_timeouts)
+        answered._tc_olt_reachable()
+        incidents = self.browse()._tc_detect_pon_outages(
+            devices.filtered(lambda d: d.olt_id in answered), run.down_ports
+        )
         counts = {
-            "polled": len(jobs),
-            "skipped": len(skipped),
-            "changed": len(changed),
+            "polled": run.polled,
+            "not_seen": run.not_seen,
+            "skipped": run.skipped,
+            "changed": len(run.changed),
             "cases": len(cases),
             "incidents": len(incidents),
+            "olts_unreachable": len(unreachable),
+            "noc_cases": len(noc),
         }
         _logger.info("tc_network poll: %s", counts)
         return counts
+
+    # -- applying results ------------------------------------------------------------
+    def _tc_write_health(self, run, updates, now):
+        """``updates``: ``[(device, health, reason)]``, written in one write per
+        (health, reason)."""
+        groups = defaultdict(list)
+        for device, health, reason in updates:
+            if health != device.health:
+                run.changed.append((device, device.health, health, reason))
+            groups[(health, reason if health != "online" else "")].append(device.id)
+        for (health, reason), ids in groups.items():
+            vals = {
+                "health": health,
+                "health_reason": (reason or "")[:250],
+                "last_polled_at": now,
+            }
+            if health in ("online", "degraded"):
+                vals["last_seen"] = now
+            self.browse(ids).sudo().write(vals)
+
+    def _tc_apply_get(self, run, result, device_id, profile, index):
+        device = self.browse(device_id)
+        olt = device.olt_id or (device if device.kind == "olt" else self.browse())
+        if result.unreachable and olt:
+            # an OLT that does not answer: "cannot see", never "offline"
+            run.olt_timeouts[olt.id] = str(result.error)
+            if device == olt:
+                self._tc_write_health(
+                    run, [(device, "unknown", str(result.error))], fields.Datetime.now()
+                )
+            return
+        if olt:
+            run.olt_answered.add(olt.id)
+        run.polled += 1
+        if result.ok:
+            readings, health = device._tc_evaluate(profile, index, result.values)
+            reason = device._tc_health_reason(readings)
+        else:
+            health = "offline" if result.unreachable else "unknown"
+            # the client's messages never carry the community or keys
+            reason = str(result.error or "")
+        self._tc_write_health(run, [(device, health, reason)], fields.Datetime.now())
+
+    def _tc_apply_walk(self, run, result, ont_ids, profile):
+        olt_id = result.key[1]
+        if not result.ok:
+            if result.unreachable:
+                run.olt_timeouts[olt_id] = str(result.error)
+                return
+            # the OLT answered with an error (credentials, view): its ONTs are
+            # unknown, with the reason; not a customer outage either
+            run.olt_answered.add(olt_id)
+            onts = self.browse(ont_ids)
+            self._tc_write_health(
+                run,
+                [(ont, "unknown", str(result.error)) for ont in onts],
+                fields.Datetime.now(),
+            )
+            run.polled += len(onts)
+            return
+        run.olt_answered.add(olt_id)
+        tables = result.tables
+        for pon_index, port in tables.ports.items():
+            if port.get("status") not in (None, 1):
+                run.down_ports.add((olt_id, pon_index))
+        updates = []
+        not_seen = self.env._(
+            "Not seen in the OLT's ONU tables (not registered there, or on another "
+            "port or id: run the OLT's ONT discovery)."
+        )
+        for ont in self.browse(ont_ids):
+            found = olt_tables.evaluate_ont(
+                profile, tables, ont.pon_ifindex, ont.onu_index
+            )
+            if found is None:
+                run.not_seen += 1
+                updates.append((ont, "unknown", not_seen))
+                continue
+            readings, health = found
+            updates.append((ont, health, self._tc_health_reason(readings)))
+        run.polled += len(updates)
+        self._tc_write_health(run, updates, fields.Datetime.now())

@@ -65,13 +65,32 @@ class TcSnmpProfile(models.Model):
     @api.model
     def _tc_sync_builtin_profiles(self):
         """Create the profiles shipped with lib/profiles.py that are not in the
-        database yet (never overwrite one a manager edited)."""
-        existing = set(
-            self.with_context(active_test=False).search_fetch([], ["key"]).mapped("key")
-        )
+        database yet, and give a shipped profile stored before bulk polling its
+        "olt" block and the metrics it lacks (never change a metric or block a
+        manager has: theirs win)."""
+        stored = {
+            rec.key: rec
+            for rec in self.with_context(active_test=False).search([])
+        }
         vals = [
             {"key": key, "definition": json.dumps(prof, indent=2)}
             for key, prof in sorted(profiles.PROFILES.items())
-            if key not in existing
+            if key not in stored
         ]
+        for key, shipped in profiles.PROFILES.items():
+            rec = stored.get(key)
+            if not rec or "olt" not in shipped:
+                continue
+            try:
+                current = json.loads(rec.definition)
+            except ValueError:
+                continue
+            if "olt" in current:
+                continue
+            names = {m.get("metric") for m in current.get("metrics", [])}
+            current["olt"] = shipped["olt"]
+            current["metrics"] = current.get("metrics", []) + [
+                m for m in shipped["metrics"] if m["metric"] not in names
+            ]
+            rec.definition = json.dumps(current, indent=2)
         return self.create(vals)

@@ -1,0 +1,215 @@
+"""Polling a network: many SNMP jobs with bounded concurrency, each with its own
+deadline, results handed to a synchronous caller as they complete (pure Python).
+
+A job is a GET of one device (routers, OLTs' own status) or the walk of one OLT's
+ONU tables (``olt_tables.walk_olt``). All jobs share one
+:class:`snmp_client.AsyncSnmpClient` on an event loop in a helper thread; at most
+``concurrency`` run at once, so an OLT that does not answer holds one slot for
+its own timeout and never delays the others beyond it. Results are passed through
+a bounded queue: the caller (the Odoo cron, which writes health) consumes them one
+by one, and memory stays flat in the number of devices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from . import olt_tables, snmp_client
+
+_logger = logging.getLogger(__name__)
+
+_DONE = object()
+
+
+@dataclass
+class Job:
+    """``key`` is the caller's (e.g. a device id or ``(olt_id, profile_key)``)."""
+
+    key: Any
+    target: snmp_client.SnmpTarget
+    oids: list | None = None  # GET job
+    plan: olt_tables.WalkPlan | None = None  # OLT walk job
+    with_serials: bool = False
+
+
+@dataclass
+class JobResult:
+    key: Any
+    target: snmp_client.SnmpTarget
+    values: dict | None = None  # GET: {oid: value}
+    tables: olt_tables.OltTables | None = None  # walk
+    error: snmp_client.SnmpError | None = None
+    duration_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def unreachable(self) -> bool:
+        """The device did not answer at all (timeout), as opposed to an answer
+        that was an error (authentication, no such object...)."""
+        return isinstance(self.error, snmp_client.SnmpTimeoutError)
+
+
+async def _run_job(client, job: Job, deadline: float, max_repetitions: int) -> JobResult:
+    started = time.monotonic()
+    result = JobResult(job.key, job.target)
+    try:
+        if job.plan is not None:
+            coro = olt_tables.walk_olt(
+                client,
+                job.target,
+                job.plan,
+                with_serials=job.with_serials,
+                max_repetitions=max_repetitions,
+            )
+        else:
+            coro = client.get(job.target, job.oids or [], strict=False)
+        answer = await asyncio.wait_for(coro, timeout=deadline)
+        if job.plan is not None:
+            result.tables = answer
+        else:
+            result.values = answer
+    except (TimeoutError, asyncio.TimeoutError):
+        result.error = snmp_client.SnmpTimeoutError(
+            f"{job.target.address} did not finish in {deadline:g} s", job.target.address
+        )
+    except snmp_client.SnmpError as exc:
+        result.error = exc
+    except Exception as exc:  # noqa: BLE001 - one device never kills the run
+        result.error = snmp_client.SnmpError(
+            f"unexpected error polling {job.target.address}: "
+            f"{job.target.scrub(f'{type(exc).__name__}: {exc}')}",
+            job.target.address,
+        )
+    result.duration_ms = (time.monotonic() - started) * 1000
+    if result.error is not None:
+        _logger.info("SNMP poll %s failed: %s", job.target.label, result.error)
+    return result
+
+
+def _job_deadline(job: Job, olt_timeout: float | None) -> float:
+    if olt_timeout:
+        return float(olt_timeout)
+    # one request's worst case times a generous number of requests for a walk
+    per_request = float(job.target.timeout) * (int(job.target.retries) + 1)
+    return per_request * (50 if job.plan is not None else 1) + 1.0
+
+
+async def _produce(jobs, concurrency, olt_timeout, max_repetitions, put):
+    semaphore = asyncio.Semaphore(max(1, int(concurrency)))
+    async with snmp_client.AsyncSnmpClient() as client:
+        await client._preconfigure(j.target for j in jobs)
+
+        async def one(job):
+            async with semaphore:
+                result = await _run_job(
+                    client, job, _job_deadline(job, olt_timeout), max_repetitions
+                )
+            await put(result)
+
+        await asyncio.gather(*(one(j) for j in jobs))
+
+
+def iter_results(
+    jobs: Iterable[Job],
+    *,
+    concurrency: int = snmp_client.DEFAULT_CONCURRENCY,
+    olt_timeout: float | None = None,
+    max_repetitions: int = olt_tables.DEFAULT_MAX_REPETITIONS,
+    buffer: int = 16,
+) -> Iterator[JobResult]:
+    """Run ``jobs`` and yield each :class:`JobResult` as soon as it completes.
+
+    Never raises for a device. ``olt_timeout`` caps one job (walk or GET) from its
+    first request to its last. The SNMP work runs in a helper thread with its own
+    event loop; the caller's thread only consumes results (so an Odoo cursor is
+    never used outside its thread). Closing the iterator early cancels the rest.
+    """
+    jobs = list(jobs)
+    if not jobs:
+        return
+    results: queue.Queue = queue.Queue(maxsize=max(1, buffer))
+    stop = threading.Event()
+    state: dict[str, Any] = {}
+
+    async def put(item):
+        while not stop.is_set():
+            try:
+                results.put_nowait(item)
+                return
+            except queue.Full:
+                await asyncio.sleep(0.005)
+
+    def run():
+        loop = asyncio.new_event_loop()
+        state["loop"] = loop
+        try:
+            task = loop.create_task(
+                _produce(jobs, concurrency, olt_timeout, max_repetitions, put)
+            )
+            state["task"] = task
+            loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - reported to the caller below
+            state["error"] = exc
+        finally:
+            loop.close()
+            while True:
+                try:
+                    results.put(_DONE, timeout=0.1)
+                    break
+                except queue.Full:
+                    if stop.is_set():
+                        break
+
+    thread = threading.Thread(target=run, name="tc-snmp-fleet", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = results.get()
+            if item is _DONE:
+                break
+            yield item
+        if "error" in state:
+            raise snmp_client.SnmpError(f"network poll failed: {state['error']}")
+    finally:
+        stop.set()
+        loop, task = state.get("loop"), state.get("task")
+        if thread.is_alive() and loop is not None and task is not None:
+            try:
+                loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:
+                pass  # the loop already finished
+        while thread.is_alive():
+            try:
+                results.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        thread.join()
+
+
+def run_all(jobs: Iterable[Job], **kw) -> list[JobResult]:
+    """All results (tests, discovery of one OLT), in completion order."""
+    return list(iter_results(jobs, **kw))
+
+
+def walk_one(target, walk_plan, *, with_serials=False, **kw) -> JobResult:
+    """Walk one OLT now (the discovery button)."""
+    (result,) = run_all(
+        [Job(key=None, target=target, plan=walk_plan, with_serials=with_serials)], **kw
+    )
+    return result
+
+
+
+__all__ = ["Job", "JobResult", "iter_results", "run_all", "walk_one"]

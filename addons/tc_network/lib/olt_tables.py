@@ -1,0 +1,268 @@
+"""Reading an OLT's ONU tables in bulk (pure Python, no Odoo).
+
+An OLT answers for all its ONTs in a few tables indexed by ``<PON index>.<ONU id>``.
+Instead of one GET per ONT, the poller walks each needed column once per OLT with
+GETBULK (the way LibreNMS, Zabbix templates and UISP poll GPON) and reads every
+ONT's values from the walked rows. This module owns:
+
+* :func:`plan`: which columns a profile asks the OLT for (its ``"olt"`` block and
+  every metric whose OID template ends in ``{pon_ifindex}.{onu_id}``, see
+  ``lib/profiles.py``);
+* :func:`walk_olt`: the walks of one OLT (PON ports first: names and IF-MIB
+  ifOperStatus, mapped to the ONU tables' PON index; then the ONU columns);
+* :func:`gpon_serial`: the GPON serial (4 vendor ASCII bytes + 4 bytes) as shown by
+  OLTs and stored in the registry, ``HWTC1A2B3C4D``;
+* :func:`ont_readings_input`: one ONT's raw values for ``profiles.evaluate``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from . import profiles
+
+ONU_VARS = "{pon_ifindex}.{onu_id}"
+DEFAULT_MAX_REPETITIONS = 50
+PORT_STATUS_METRIC = "interface_status"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One walked column: ``<base>.<PON index>.<ONU id>[.<suffix>]``."""
+
+    metric: str
+    base: str
+    suffix: tuple[int, ...] = ()
+
+    def key_of(self, oid: str) -> tuple[int, int] | None:
+        """``(pon_index, onu_id)`` of a row OID of this column, None if foreign."""
+        if not oid.startswith(self.base + "."):
+            return None
+        try:
+            parts = tuple(int(p) for p in oid[len(self.base) + 1 :].split("."))
+        except ValueError:
+            return None
+        if self.suffix:
+            if parts[-len(self.suffix) :] != self.suffix:
+                return None
+            parts = parts[: -len(self.suffix)]
+        if len(parts) != 2:
+            return None
+        return parts[0], parts[1]
+
+
+@dataclass
+class WalkPlan:
+    """What to walk on an OLT for one profile."""
+
+    profile_key: str
+    columns: list[Column]
+    ports: dict | None
+    serial: Column | None
+
+    @property
+    def metrics(self) -> list[str]:
+        return [c.metric for c in self.columns]
+
+
+@dataclass
+class OltTables:
+    """What one OLT answered: PON ports by ONU-table PON index, ONT rows by
+    ``(pon_index, onu_id)`` (``{metric: raw}``, plus ``"serial"`` when asked)."""
+
+    ports: dict[int, dict] = field(default_factory=dict)
+    onus: dict[tuple[int, int], dict] = field(default_factory=dict)
+    walks: int = 0
+    rows: int = 0
+    duration_ms: float = 0.0
+
+    def port_of(self, pon_index) -> dict | None:
+        return self.ports.get(int(pon_index))
+
+
+def _column(metric: str, template: str) -> Column | None:
+    head, sep, tail = template.partition("." + ONU_VARS)
+    if not sep or "{" in head or "{" in tail:
+        return None
+    suffix = tuple(int(p) for p in tail.split(".") if p)
+    return Column(metric, head, suffix)
+
+
+def plan(profile: dict) -> WalkPlan | None:
+    """The walk plan of a profile, None when it is not read on an OLT in bulk."""
+    olt = profile.get("olt")
+    if not olt:
+        return None
+    columns = [
+        col
+        for col in (_column(m["metric"], m["oid"]) for m in profile["metrics"])
+        if col is not None
+    ]
+    serial = _column("serial", olt["serial_oid"]) if olt.get("serial_oid") else None
+    return WalkPlan(profile["key"], columns, olt.get("ports"), serial)
+
+
+def port_identity(ports_spec: dict, ifindex: int, name: str) -> dict | None:
+    """``{"pon_index", "pon_port"}`` of an interface if its name is a PON port of
+    the profile (``name_pattern``), else None. The ONU tables' PON index is the
+    ifIndex itself unless the profile gives a ``pon_index`` formula (ZTE)."""
+    match = re.search(ports_spec["name_pattern"], name or "", re.IGNORECASE)
+    if not match:
+        return None
+    groups = {k: v for k, v in match.groupdict().items() if v is not None}
+    formula = ports_spec.get("pon_index")
+    if formula:
+        pon_index = int(formula.get("base", 0)) + sum(
+            int(groups[k]) * int(v) for k, v in formula.items() if k != "base"
+        )
+    else:
+        pon_index = int(ifindex)
+    fmt = ports_spec.get("port_format") or ""
+    pon_port = fmt.format(**groups) if fmt else name
+    return {"pon_index": pon_index, "pon_port": pon_port}
+
+
+def gpon_serial(value) -> str | None:
+    """The GPON serial as OLTs show it and the registry stores it: 4 vendor ASCII
+    characters then 8 upper hex digits (``HWTC1A2B3C4D``).
+
+    ``value`` is what ``snmp_client.to_python`` gives for the 8 raw octets: a
+    ``str`` when all of them are printable (``"HWTCABCD"``), else ``"0x…"`` hex; a
+    12-character text already in the shown form is kept. None for no value.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        raw = value
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        if text.lower().startswith("0x"):
+            try:
+                raw = bytes.fromhex(text[2:])
+            except ValueError:
+                return text.upper()
+        elif len(text) == 8:
+            raw = text.encode("latin-1", "replace")
+        else:
+            return re.sub(r"[\s:-]", "", text).upper()
+    if len(raw) != 8:
+        return raw.hex().upper()
+    vendor = raw[:4].decode("ascii", "replace")
+    return (vendor + raw[4:].hex()).upper()
+
+
+async def _walk(client, target, oid, max_repetitions, tables):
+    rows = await client.bulk_walk(target, oid, max_repetitions=max_repetitions)
+    tables.walks += 1
+    tables.rows += len(rows)
+    return rows
+
+
+async def walk_olt(
+    client,
+    target,
+    walk_plan: WalkPlan,
+    *,
+    with_serials: bool = False,
+    max_repetitions: int = DEFAULT_MAX_REPETITIONS,
+) -> OltTables:
+    """Walk one OLT's PON ports and ONU columns (``client``: AsyncSnmpClient).
+
+    The first request is the port status walk, so an OLT that does not answer
+    fails at once with the client's timeout error (the caller's "OLT unreachable").
+    """
+    started = time.monotonic()
+    tables = OltTables()
+    spec = walk_plan.ports
+    if spec:
+        status = dict(await _walk(client, target, spec["status_oid"], max_repetitions, tables))
+        names = await _walk(client, target, spec["name_oid"], max_repetitions, tables)
+        base = spec["name_oid"] + "."
+        for oid, name in names:
+            ifindex = int(oid[len(base) :].split(".")[0])
+            ident = port_identity(spec, ifindex, str(name or ""))
+            if ident is None:
+                continue
+            tables.ports[ident["pon_index"]] = {
+                "ifindex": ifindex,
+                "name": str(name),
+                "pon_port": ident["pon_port"],
+                "status": status.get(f"{spec['status_oid']}.{ifindex}"),
+            }
+    columns = list(walk_plan.columns)
+    if with_serials and walk_plan.serial:
+        columns.append(walk_plan.serial)
+    for col in columns:
+        for oid, value in await _walk(client, target, col.base, max_repetitions, tables):
+            key = col.key_of(oid)
+            if key is not None:
+                tables.onus.setdefault(key, {})[col.metric] = value
+    tables.duration_ms = (time.monotonic() - started) * 1000
+    return tables
+
+
+def ont_readings_input(tables: OltTables, pon_index, onu_id) -> dict | None:
+    """The raw values of one ONT, by metric name, for ``profiles.evaluate``: its
+    row of the ONU columns plus its PON port's IF-MIB status as
+    ``interface_status``. None when the walk did not return the ONT (not seen)."""
+    key = (int(pon_index), int(onu_id))
+    row = tables.onus.get(key)
+    port = tables.ports.get(key[0])
+    if row is None:
+        if port is not None and port.get("status") not in (None, 1):
+            # the port is down: its ONTs are gone from the ONU tables on some OLTs
+            return {PORT_STATUS_METRIC: port["status"]}
+        return None
+    values = {k: v for k, v in row.items() if k != "serial"}
+    if port is not None and port.get("status") is not None:
+        values[PORT_STATUS_METRIC] = port["status"]
+    return values
+
+
+def evaluate_ont(profile: dict, tables: OltTables, pon_index, onu_id):
+    """``(readings, health)`` of one ONT from its OLT's tables, or None if the
+    walk did not return it."""
+    raw = ont_readings_input(tables, pon_index, onu_id)
+    if raw is None:
+        return None
+    readings = profiles.evaluate(profile, raw)
+    if PORT_STATUS_METRIC in raw and not any(
+        r["metric"] == PORT_STATUS_METRIC for r in readings
+    ):
+        # profiles without a per-port metric (ZTE: its IF-MIB ifIndex is not the
+        # ONU tables' PON index) still get the port status walked from IF-MIB
+        value, status, reason = profiles.IF_OPER_STATUS.get(
+            str(raw[PORT_STATUS_METRIC]), [str(raw[PORT_STATUS_METRIC]), "unknown"]
+        ) + [""]
+        readings.append(
+            {
+                "metric": PORT_STATUS_METRIC,
+                "label": "PON port status",
+                "value": value,
+                "raw": raw[PORT_STATUS_METRIC],
+                "unit": "",
+                "status": status,
+                "reason": reason,
+                "liveness": True,
+                "oid": None,
+                "decimals": 0,
+            }
+        )
+    return readings, profiles.health(readings)
+
+
+__all__ = [
+    "Column",
+    "OltTables",
+    "WalkPlan",
+    "evaluate_ont",
+    "gpon_serial",
+    "ont_readings_input",
+    "plan",
+    "port_identity",
+    "walk_olt",
+]
