@@ -59,7 +59,9 @@ class JobResult:
         return isinstance(self.error, snmp_client.SnmpTimeoutError)
 
 
-async def _run_job(client, job: Job, deadline: float, max_repetitions: int) -> JobResult:
+async def _run_job(
+    client, job: Job, deadline: float, max_repetitions: int
+) -> JobResult:
     started = time.monotonic()
     result = JobResult(job.key, job.target)
     try:
@@ -104,7 +106,7 @@ def _job_deadline(job: Job, olt_timeout: float | None) -> float:
     return per_request * (50 if job.plan is not None else 1) + 1.0
 
 
-async def _produce(jobs, concurrency, olt_timeout, max_repetitions, put):
+async def _produce(jobs, *, concurrency, olt_timeout, max_repetitions, put):
     semaphore = asyncio.Semaphore(max(1, int(concurrency)))
     async with snmp_client.AsyncSnmpClient() as client:
         await client._preconfigure(j.target for j in jobs)
@@ -117,6 +119,78 @@ async def _produce(jobs, concurrency, olt_timeout, max_repetitions, put):
             await put(result)
 
         await asyncio.gather(*(one(j) for j in jobs))
+
+
+class _Runner:
+    """The helper thread: its own event loop runs every job and hands results over
+    a bounded queue; :meth:`close` cancels what is left."""
+
+    def __init__(self, jobs, buffer, **options):
+        self.jobs = jobs
+        self.options = options
+        self.results: queue.Queue = queue.Queue(maxsize=max(1, buffer))
+        self.stop = threading.Event()
+        self.loop = self.task = self.error = None
+        self.thread = threading.Thread(
+            target=self._run, name="tc-snmp-fleet", daemon=True
+        )
+
+    async def _put(self, item):
+        while not self.stop.is_set():
+            try:
+                self.results.put_nowait(item)
+                return
+            except queue.Full:
+                await asyncio.sleep(0.005)
+
+    def _run(self):
+        loop = self.loop = asyncio.new_event_loop()
+        try:
+            self.task = loop.create_task(
+                _produce(self.jobs, put=self._put, **self.options)
+            )
+            loop.run_until_complete(self.task)
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - reported to the caller
+            self.error = exc
+        finally:
+            loop.close()
+            self._put_done()
+
+    def _put_done(self):
+        while True:
+            try:
+                self.results.put(_DONE, timeout=0.1)
+                return
+            except queue.Full:
+                if self.stop.is_set():
+                    return
+
+    def __iter__(self):
+        self.thread.start()
+        while True:
+            item = self.results.get()
+            if item is _DONE:
+                break
+            yield item
+        if self.error is not None:
+            raise snmp_client.SnmpError(f"network poll failed: {self.error}")
+
+    def close(self):
+        self.stop.set()
+        if self.thread.is_alive() and self.loop is not None and self.task is not None:
+            try:
+                self.loop.call_soon_threadsafe(self.task.cancel)
+            except RuntimeError:
+                pass  # the loop already finished
+        while self.thread.is_alive():
+            try:
+                self.results.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        if self.thread.ident is not None:
+            self.thread.join()
 
 
 def iter_results(
@@ -137,65 +211,17 @@ def iter_results(
     jobs = list(jobs)
     if not jobs:
         return
-    results: queue.Queue = queue.Queue(maxsize=max(1, buffer))
-    stop = threading.Event()
-    state: dict[str, Any] = {}
-
-    async def put(item):
-        while not stop.is_set():
-            try:
-                results.put_nowait(item)
-                return
-            except queue.Full:
-                await asyncio.sleep(0.005)
-
-    def run():
-        loop = asyncio.new_event_loop()
-        state["loop"] = loop
-        try:
-            task = loop.create_task(
-                _produce(jobs, concurrency, olt_timeout, max_repetitions, put)
-            )
-            state["task"] = task
-            loop.run_until_complete(task)
-        except asyncio.CancelledError:
-            pass
-        except Exception as exc:  # noqa: BLE001 - reported to the caller below
-            state["error"] = exc
-        finally:
-            loop.close()
-            while True:
-                try:
-                    results.put(_DONE, timeout=0.1)
-                    break
-                except queue.Full:
-                    if stop.is_set():
-                        break
-
-    thread = threading.Thread(target=run, name="tc-snmp-fleet", daemon=True)
-    thread.start()
+    runner = _Runner(
+        jobs,
+        buffer,
+        concurrency=concurrency,
+        olt_timeout=olt_timeout,
+        max_repetitions=max_repetitions,
+    )
     try:
-        while True:
-            item = results.get()
-            if item is _DONE:
-                break
-            yield item
-        if "error" in state:
-            raise snmp_client.SnmpError(f"network poll failed: {state['error']}")
+        yield from runner
     finally:
-        stop.set()
-        loop, task = state.get("loop"), state.get("task")
-        if thread.is_alive() and loop is not None and task is not None:
-            try:
-                loop.call_soon_threadsafe(task.cancel)
-            except RuntimeError:
-                pass  # the loop already finished
-        while thread.is_alive():
-            try:
-                results.get(timeout=0.1)
-            except queue.Empty:
-                pass
-        thread.join()
+        runner.close()
 
 
 def run_all(jobs: Iterable[Job], **kw) -> list[JobResult]:
@@ -209,7 +235,6 @@ def walk_one(target, walk_plan, *, with_serials=False, **kw) -> JobResult:
         [Job(key=None, target=target, plan=walk_plan, with_serials=with_serials)], **kw
     )
     return result
-
 
 
 __all__ = ["Job", "JobResult", "iter_results", "run_all", "walk_one"]

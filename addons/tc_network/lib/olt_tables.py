@@ -179,7 +179,9 @@ async def walk_olt(
     tables = OltTables()
     spec = walk_plan.ports
     if spec:
-        status = dict(await _walk(client, target, spec["status_oid"], max_repetitions, tables))
+        status = dict(
+            await _walk(client, target, spec["status_oid"], max_repetitions, tables)
+        )
         names = await _walk(client, target, spec["name_oid"], max_repetitions, tables)
         base = spec["name_oid"] + "."
         for oid, name in names:
@@ -197,7 +199,9 @@ async def walk_olt(
     if with_serials and walk_plan.serial:
         columns.append(walk_plan.serial)
     for col in columns:
-        for oid, value in await _walk(client, target, col.base, max_repetitions, tables):
+        for oid, value in await _walk(
+            client, target, col.base, max_repetitions, tables
+        ):
             key = col.key_of(oid)
             if key is not None:
                 tables.onus.setdefault(key, {})[col.metric] = value

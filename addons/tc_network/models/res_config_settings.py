@@ -48,7 +48,9 @@ class ResConfigSettings(models.TransientModel):
                     self.env._("SNMP polling concurrency must be between 1 and 1024.")
                 )
             if rec.tc_olt_timeout < 0:
-                raise ValidationError(self.env._("The OLT deadline cannot be negative."))
+                raise ValidationError(
+                    self.env._("The OLT deadline cannot be negative.")
+                )
             if not 1 <= rec.tc_bulk_max_repetitions <= 200:
                 raise ValidationError(
                     self.env._("Rows per GETBULK must be between 1 and 200.")

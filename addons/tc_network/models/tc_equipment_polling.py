@@ -65,6 +65,7 @@ class TcEquipment(models.Model):
     @api.model
     def _tc_poll_settings(self):
         param = self.env["ir.config_parameter"].sudo().get_param
+
         # parameters are set through the settings' checks; a hand-edited bad value
         # falls back to the default rather than stopping every poll
         def number(key, default, kind=int):
@@ -116,7 +117,9 @@ class TcEquipment(models.Model):
             profile, walk_plan = plans[profile_id]
             key = ("walk", olt.id, profile_id)
             target = olt.snmp_credential_id._tc_target(olt.mgmt_host, name=olt.name)
-            jobs.append(fleet.Job(key, target, plan=walk_plan, with_serials=with_serials))
+            jobs.append(
+                fleet.Job(key, target, plan=walk_plan, with_serials=with_serials)
+            )
             meta[key] = (ont_ids, profile, None)
         return jobs, meta, skipped
 

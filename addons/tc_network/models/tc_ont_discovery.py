@@ -30,7 +30,12 @@ class TcOntDiscovery(models.Model):
     _rec_name = "olt_id"
 
     olt_id = fields.Many2one(
-        "tc.equipment", "OLT", required=True, readonly=True, ondelete="cascade", index=True
+        "tc.equipment",
+        "OLT",
+        required=True,
+        readonly=True,
+        ondelete="cascade",
+        index=True,
     )
     profile_id = fields.Many2one("tc.snmp.profile", "ONU profile", readonly=True)
     scheduled = fields.Boolean(readonly=True, help="Started by the scheduled action.")
@@ -264,7 +269,9 @@ class TcEquipment(models.Model):
             serial = normalize_serial(olt_tables.gpon_serial(row.get("serial")) or "")
             if serial:
                 seen[serial] = (pon_index, onu_id, row)
-        registered = Equipment.search([("serial", "in", list(seen))]) if seen else Equipment
+        registered = (
+            Equipment.search([("serial", "in", list(seen))]) if seen else Equipment
+        )
         by_serial = {}
         for rec in registered.sorted(lambda r: r.olt_id != self):
             by_serial.setdefault(rec.serial, rec)

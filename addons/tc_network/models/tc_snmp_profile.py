@@ -69,8 +69,7 @@ class TcSnmpProfile(models.Model):
         "olt" block and the metrics it lacks (never change a metric or block a
         manager has: theirs win)."""
         stored = {
-            rec.key: rec
-            for rec in self.with_context(active_test=False).search([])
+            rec.key: rec for rec in self.with_context(active_test=False).search([])
         }
         vals = [
             {"key": key, "definition": json.dumps(prof, indent=2)}
