@@ -144,12 +144,13 @@ class TcEquipment(models.Model):
         default=True, help="Polled by the scheduled health check."
     )
     # health
+    # the system's readings: a copy starts unknown (and people never set them)
     health = fields.Selection(
-        HEALTH, default="unknown", index=True, tracking=True, readonly=True
+        HEALTH, default="unknown", index=True, tracking=True, readonly=True, copy=False
     )
-    health_reason = fields.Char(readonly=True)
-    last_seen = fields.Datetime(readonly=True)
-    last_polled_at = fields.Datetime(readonly=True)
+    health_reason = fields.Char(readonly=True, copy=False)
+    last_seen = fields.Datetime(readonly=True, copy=False)
+    last_polled_at = fields.Datetime(readonly=True, copy=False)
     action_ids = fields.One2many("tc.network.action", "equipment_id", "Actions")
     is_network_manager = fields.Boolean(
         compute="_compute_is_network_manager",
@@ -255,19 +256,26 @@ class TcEquipment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create([self._tc_normalize_vals(v) for v in vals_list])
-        if not self._tc_is_network_manager():
-            # checked on the created records, not on vals_list: default_* context
-            # keys and defaults count as much as explicit values
-            for rec in records:
-                names = {
-                    name
-                    for name in NETWORK_TARGET_FIELDS + SYSTEM_FIELDS[1:]
-                    if rec[name]
-                }
-                if rec.health != "unknown":
-                    names.add("health")
-                if names:
-                    raise rec._tc_target_access_error(names)
+        if self.env.su:
+            return records
+        # checked on the created records, not on vals_list: default_* context keys
+        # and defaults count as much as explicit values
+        manager = self._tc_is_network_manager()
+        for rec in records:
+            system = {name for name in SYSTEM_FIELDS[1:] if rec[name]}
+            if rec.health != "unknown":
+                system.add("health")
+            if system:
+                raise AccessError(
+                    self.env._(
+                        "The health of a device is written by the health check and "
+                        "the diagnostics only (%(fields)s).",
+                        fields=", ".join(sorted(system)),
+                    )
+                )
+            names = set() if manager else {n for n in NETWORK_TARGET_FIELDS if rec[n]}
+            if names:
+                raise rec._tc_target_access_error(names)
         return records
 
     def _load_records(self, data_list, update=False):

@@ -38,6 +38,7 @@ class TcEquipment(models.Model):
     olt_unreachable_since = fields.Datetime(
         "Not answering since",
         readonly=True,
+        copy=False,
         help="Set by the health check while this OLT does not answer SNMP; its ONTs "
         "keep their last known health meanwhile.",
     )

@@ -123,6 +123,23 @@ class TestNetworkSecurity(TcNetworkCase):
                 {"last_seen": "2026-01-01 00:00:00"}
             )
         self.assertEqual(self.onts[0].health, "unknown")
+        # nobody marks an OLT reachable again (which would close its NOC case) or
+        # unreachable (which would freeze its ONTs' health), whatever the context
+        for user in (self.agent, self.net_manager):
+            with self.assertRaisesRegex(AccessError, "health check"):
+                self.olt.with_user(user).with_context(tc_trust=True).write(
+                    {"olt_unreachable_since": "2026-01-01 00:00:00"}
+                )
+        with self.assertRaisesRegex(AccessError, "health check"):
+            self.env["tc.equipment"].with_user(self.net_manager).create(
+                {
+                    "kind": "olt",
+                    "vendor": "Huawei",
+                    "serial": "tst-forged-olt",
+                    "olt_unreachable_since": "2026-01-01 00:00:00",
+                }
+            )
+        self.assertFalse(self.olt.olt_unreachable_since)
 
     def test_tr069_goes_to_the_registry_device_id(self):
         self.nbi.reset()
