@@ -338,6 +338,13 @@ def _pon_index(where, spec, groups):
     return norm
 
 
+def _number(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return text
+
+
 def walked_metrics(profile) -> list[dict]:
     """The metrics read by walking an OLT's ONU tables: those whose OID holds
     ``{pon_ifindex}.{onu_id}`` (a fixed suffix after it is allowed)."""
@@ -351,10 +358,7 @@ def olt_pon_port(profile, name, ifindex) -> tuple[str, int] | None:
     found = re.search(ports["name_pattern"], str(name or ""), re.IGNORECASE)
     if not found:
         return None
-    values = {
-        key: int(text) if text is not None and text.isdigit() else text
-        for key, text in found.groupdict().items()
-    }
+    values = {key: _number(text) for key, text in found.groupdict().items()}
     spec = ports.get("pon_index")
     try:
         if spec is None:
@@ -630,6 +634,7 @@ __all__ = [
     "IF_OPER_STATUS",
     "PROFILES",
     "ProfileError",
+    "ZTE_GPON_ONU",
     "evaluate",
     "format_value",
     "get_profile",
@@ -637,10 +642,9 @@ __all__ = [
     "load_profile",
     "match_profile",
     "metric_oids",
+    "olt_pon_port",
     "register_profile",
     "summary_text",
     "validate_profile",
     "walked_metrics",
-    "olt_pon_port",
-    "ZTE_GPON_ONU",
 ]

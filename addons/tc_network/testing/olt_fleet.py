@@ -288,8 +288,8 @@ def _fleet_ont(vendor, rng, olt_no, port, onu_id, seq, kind) -> Ont:
     )  # fmt: skip
 
 
-# of every 25 consecutive ONTs of an OLT: 1 low rx, 1 marginal, 2 offline
-_KINDS = {4: "low_rx", 9: "offline", 14: "warning", 21: "offline"}
+# of every 40 consecutive ONTs of an OLT: 1 low rx, 1 marginal, 2 offline
+_KINDS = {7: "low_rx", 17: "offline", 27: "warning", 37: "offline"}
 
 
 def write_fleet(
@@ -305,7 +305,8 @@ def write_fleet(
 
     Each OLT has ``ports_per_olt`` PON ports (all up) plus two uplinks, and
     ``onts_per_olt`` ONTs spread over its ports (Huawei ids from 0, ZTE from 1),
-    every walked column filled. Deterministic for a given ``seed``. Returns the
+    every walked column filled; of 40 ONTs, 1 has a low rx level, 1 a marginal
+    one and 2 are offline. Deterministic for a given ``seed``. Returns the
     ONTs in file order with the health a poll must find.
     """
     spec = VENDORS[vendor]
@@ -321,7 +322,7 @@ def write_fleet(
         for seq in range(onts_per_olt):
             port = ports[seq % ports_per_olt]
             onu_id = spec.first_onu + seq // ports_per_olt
-            kind = _KINDS.get((seq + olt_no) % 25, "online")
+            kind = _KINDS.get((seq + olt_no) % 40, "online")
             onts.append(_fleet_ont(spec, rng, olt_no, port, onu_id, seq, kind))
         uptime = rng.randrange(10**6, 10**10)
         records, pon_index = olt_records(spec, name, ports, onts, uptime=uptime)
