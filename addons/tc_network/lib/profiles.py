@@ -27,8 +27,30 @@ Shape::
         },
         {"metric": "onu_state", "kind": "enum", "liveness": true,
          "values": {"1": ["online", "ok"], "2": ["offline", "bad"]}, ...}
-      ]
+      ],
+      "olt": {                               # optional: ONU profile read on an OLT
+        "ports": {
+          "name_oid": "1.3.6.1.2.1.31.1.1.1.1",   # column with the port names
+          "status_oid": "1.3.6.1.2.1.2.2.1.8",    # IF-MIB ifOperStatus column
+          "name_pattern": "^gpon_(?P<shelf>\\d+)/(?P<slot>\\d+)/(?P<port>\\d+)$",
+          "port_format": "{shelf}/{slot}/{port}", # TC's pon_port, from the groups
+          "pon_index": {"base": 251658240, "shelf": 16777216,
+                        "slot": 65536, "port": 256}   # or null: the ifIndex
+        },
+        "serial_oid": "1.3.6.1.4.1....{pon_ifindex}.{onu_id}"
+      }
     }
+
+A gauge may set ``"signed_bits": 16`` when the agent sends an N-bit two's
+complement as an unsigned number (raw >= 2**15 is raw - 2**16); ``invalid`` is
+checked on the raw value first.
+
+OLT block: the port name (matched case-insensitively against ``name_pattern``)
+gives TC's ``pon_port`` (``port_format`` over the named groups) and the PON index
+the ONU tables use: ``base + sum(group * coefficient)`` over ``pon_index``, or the
+IF-MIB ifIndex itself when ``pon_index`` is null (:func:`olt_pon_port`). The
+metrics walked on an OLT are those whose OID holds ``{pon_ifindex}.{onu_id}``
+(:func:`walked_metrics`).
 
 Threshold semantics: ``value < bad_below`` -> bad, else ``value < warning_below``
 -> warning; symmetric for ``*_above`` (``value > bad_above`` -> bad). A value equal
@@ -47,6 +69,14 @@ import json
 import re
 import string
 
+from .profiles_builtin import (
+    BUILTIN_PROFILES,
+    GENERIC_IFMIB,
+    HUAWEI_GPON_ONU,
+    IF_OPER_STATUS,
+    ZTE_GPON_ONU,
+)
+
 STATUS_OK = "ok"
 STATUS_WARNING = "warning"
 STATUS_BAD = "bad"
@@ -60,141 +90,6 @@ HEALTH_UNKNOWN = "unknown"
 
 KINDS = ("gauge", "enum", "text")
 THRESHOLD_KEYS = ("bad_below", "warning_below", "warning_above", "bad_above")
-
-# IF-MIB ifOperStatus (RFC 2863)
-IF_OPER_STATUS = {
-    "1": ["up", STATUS_OK],
-    "2": ["down", STATUS_BAD],
-    "3": ["testing", STATUS_WARNING],
-    "4": ["unknown", STATUS_UNKNOWN],
-    "5": ["dormant", STATUS_WARNING],
-    "6": ["notPresent", STATUS_BAD],
-    "7": ["lowerLayerDown", STATUS_BAD],
-}
-
-_HW_GPON = "1.3.6.1.4.1.2011.6.128.1.1.2"
-
-HUAWEI_GPON_ONU = {
-    "key": "huawei-gpon-onu",
-    "vendor": "Huawei",
-    "model_pattern": r"MA5[68]\d\d|EA5800|EchoLife|HG8\d{3}",
-    "description": (
-        "GPON ONU seen through a Huawei-style OLT MIB (HUAWEI-XPON-MIB layout: "
-        "tables indexed by <PON port ifIndex>.<ONU id>). The same OIDs answer on "
-        "the OLT (one target, many ONU indexes) and on the demo ONT recordings. "
-        "Optical powers (hwGponOntOpticalDdmRxPower .51.1.4 / TxPower .51.1.3) are "
-        "INTEGER in units of 0.01 dBm; 2147483647 means no reading (ONU offline). "
-        "hwGponDeviceOntControlRunStatus (.46.1.15): 1 online, 2 offline. "
-        "sysUpTime is TimeTicks (0.01 s). Rx limits follow GPON class B+ "
-        "(sensitivity -27 dBm, overload -8 dBm); tx limits the ONT class B+ "
-        "launch power range (+0.5..+5 dBm)."
-    ),
-    "index": {
-        "pon_ifindex": {
-            "default": None,
-            "help": "ifIndex of the OLT PON port, e.g. 4194312192 for GPON 0/1/0",
-        },
-        "onu_id": {"default": None, "help": "ONU id on that PON port (0-127)"},
-    },
-    "metrics": [
-        {
-            "metric": "onu_state",
-            "label": "ONU state",
-            "oid": _HW_GPON + ".46.1.15.{pon_ifindex}.{onu_id}",
-            "kind": "enum",
-            "values": {"1": ["online", STATUS_OK], "2": ["offline", STATUS_BAD]},
-            "liveness": True,
-        },
-        {
-            "metric": "interface_status",
-            "label": "PON port status",
-            "oid": "1.3.6.1.2.1.2.2.1.8.{pon_ifindex}",
-            "kind": "enum",
-            "values": IF_OPER_STATUS,
-            "liveness": True,
-        },
-        {
-            "metric": "rx_power",
-            "label": "Optical rx power",
-            "oid": _HW_GPON + ".51.1.4.{pon_ifindex}.{onu_id}",
-            "kind": "gauge",
-            "scale": 0.01,
-            "decimals": 2,
-            "unit": "dBm",
-            "invalid": [2147483647, -2147483648],
-            "thresholds": {
-                "bad_below": -27.0,
-                "warning_below": -25.0,
-                "warning_above": -10.0,
-                "bad_above": -8.0,
-            },
-        },
-        {
-            "metric": "tx_power",
-            "label": "Optical tx power",
-            "oid": _HW_GPON + ".51.1.3.{pon_ifindex}.{onu_id}",
-            "kind": "gauge",
-            "scale": 0.01,
-            "decimals": 2,
-            "unit": "dBm",
-            "invalid": [2147483647, -2147483648],
-            "thresholds": {
-                "bad_below": 0.0,
-                "warning_below": 0.5,
-                "warning_above": 5.0,
-                "bad_above": 7.0,
-            },
-        },
-        {
-            "metric": "uptime",
-            "label": "Uptime",
-            "oid": "1.3.6.1.2.1.1.3.0",
-            "kind": "gauge",
-            "scale": 0.01,
-            "decimals": 0,
-            "unit": "s",
-        },
-    ],
-    "olt": {
-        "ports": {
-            "name_oid": "1.3.6.1.2.1.2.2.1.2",
-            "status_oid": "1.3.6.1.2.1.2.2.1.8",
-            "name_pattern": r"^GPON (?P<shelf>\d+)/(?P<slot>\d+)/(?P<port>\d+)$",
-            "port_format": "{shelf}/{slot}/{port}",
-        },
-        "serial_oid": _HW_GPON + ".43.1.3.{pon_ifindex}.{onu_id}",
-    },
-}
-
-GENERIC_IFMIB = {
-    "key": "generic-ifmib",
-    "vendor": "Generic",
-    "model_pattern": r".",
-    "description": (
-        "Any SNMP agent with SNMPv2-MIB and IF-MIB (OLT chassis, switch, router): "
-        "uptime and the operational status of one interface."
-    ),
-    "index": {"ifindex": {"default": None, "help": "IF-MIB ifIndex to watch"}},
-    "metrics": [
-        {
-            "metric": "interface_status",
-            "label": "Interface status",
-            "oid": "1.3.6.1.2.1.2.2.1.8.{ifindex}",
-            "kind": "enum",
-            "values": IF_OPER_STATUS,
-            "liveness": True,
-        },
-        {
-            "metric": "uptime",
-            "label": "Uptime",
-            "oid": "1.3.6.1.2.1.1.3.0",
-            "kind": "gauge",
-            "scale": 0.01,
-            "decimals": 0,
-            "unit": "s",
-        },
-    ],
-}
 
 
 class ProfileError(ValueError):
@@ -232,6 +127,8 @@ def validate_profile(profile) -> dict:
     seen = set()
     for metric in metrics:
         _validate_metric(where, prof, metric, seen)
+    if prof.get("olt") is not None:
+        prof["olt"] = _validate_olt(f"{where}, olt", prof)
     return prof
 
 
@@ -274,6 +171,9 @@ def _validate_gauge(mwhere, metric):
     metric.setdefault("offset", 0)
     metric.setdefault("decimals", 2)
     metric["invalid"] = list(metric.get("invalid", []))
+    bits = metric.get("signed_bits")
+    if bits is not None and (not _is_int(bits) or not 2 <= bits <= 64):
+        raise ProfileError(f"{mwhere}: signed_bits must be an integer 2..64")
     thresholds = metric.setdefault("thresholds", {})
     unknown = set(thresholds) - set(THRESHOLD_KEYS)
     if unknown:
@@ -305,6 +205,171 @@ def _validate_enum(mwhere, metric):
 
 def _template_fields(oid: str) -> list[str]:
     return [f for _, f, _, _ in string.Formatter().parse(oid) if f]
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_PLAIN_OID = re.compile(r"^\d+(\.\d+)+$")
+_ONU_INDEX = ".{pon_ifindex}.{onu_id}"
+_IF_MIB_COLUMNS = ("1.3.6.1.2.1.2.2.1.", "1.3.6.1.2.1.31.1.1.1.")
+_OLT_KEYS = {"ports", "serial_oid"}
+_PORTS_KEYS = {"name_oid", "status_oid", "name_pattern", "port_format", "pon_index"}
+_IF_OPER_STATUS_OID = "1.3.6.1.2.1.2.2.1.8"
+
+
+def _unknown_keys(where, what, given, allowed):
+    unknown = set(given) - allowed
+    if unknown:
+        raise ProfileError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))} in {what} "
+            f"(use {', '.join(sorted(allowed))})"
+        )
+
+
+def _validate_olt(where, prof) -> dict:
+    """The normalised "olt" block of ``prof`` (see the module docstring)."""
+    olt = prof["olt"]
+    if not isinstance(olt, dict):
+        raise ProfileError(f"{where}: 'olt' must be an object")
+    _unknown_keys(where, "olt", olt, _OLT_KEYS)
+    ports = olt.get("ports")
+    if not isinstance(ports, dict):
+        raise ProfileError(f"{where}: 'olt.ports' must be an object")
+    _unknown_keys(where, "olt.ports", ports, _PORTS_KEYS)
+    norm = {
+        "name_oid": _plain_oid(where, "name_oid", ports.get("name_oid")),
+        "status_oid": _plain_oid(
+            where, "status_oid", ports.get("status_oid", _IF_OPER_STATUS_OID)
+        ),
+    }
+    pattern = ports.get("name_pattern")
+    if not pattern or not isinstance(pattern, str):
+        raise ProfileError(f"{where}: 'ports.name_pattern' must be a regex string")
+    try:
+        groups = set(re.compile(pattern, re.IGNORECASE).groupindex)
+    except re.error as exc:
+        raise ProfileError(f"{where}: bad ports.name_pattern: {exc}") from None
+    if not groups:
+        raise ProfileError(
+            f"{where}: ports.name_pattern has no named group, e.g. (?P<port>\\d+)"
+        )
+    norm["name_pattern"] = pattern
+    norm["port_format"] = _port_format(where, ports.get("port_format"), groups)
+    norm["pon_index"] = _pon_index(where, ports.get("pon_index"), groups)
+    serial = str(olt.get("serial_oid") or "").strip().lstrip(".")
+    if not _OID_TEMPLATE.match(serial) or _ONU_INDEX not in serial:
+        raise ProfileError(
+            f"{where}: serial_oid must be an OID template holding "
+            f"{_ONU_INDEX[1:]}, got {olt.get('serial_oid')!r}"
+        )
+    for field in _template_fields(serial):
+        if field not in prof["index"]:
+            raise ProfileError(
+                f"{where}: serial_oid uses {{{field}}} not declared in 'index'"
+            )
+    if not walked_metrics(prof):
+        raise ProfileError(
+            f"{where}: no metric OID holds {_ONU_INDEX[1:]} (nothing to walk)"
+        )
+    if norm["pon_index"] is not None:
+        for metric in prof["metrics"]:
+            oid = metric["oid"]
+            if "{pon_ifindex}" in oid and oid.startswith(_IF_MIB_COLUMNS):
+                raise ProfileError(
+                    f"{where}: metric {metric['metric']!r} reads IF-MIB at "
+                    "{pon_ifindex}, but with ports.pon_index set the ONU tables' "
+                    "PON index is not an IF-MIB ifIndex"
+                )
+    return {"ports": norm, "serial_oid": serial}
+
+
+def _plain_oid(where, name, value) -> str:
+    oid = str(value or "").strip().lstrip(".")
+    if not _PLAIN_OID.match(oid):
+        raise ProfileError(f"{where}: ports.{name} must be an OID, got {value!r}")
+    return oid
+
+
+def _port_format(where, fmt, groups) -> str:
+    if not fmt or not isinstance(fmt, str):
+        raise ProfileError(f"{where}: 'ports.port_format' must be a string")
+    try:
+        fields = list(string.Formatter().parse(fmt))
+    except ValueError as exc:
+        raise ProfileError(f"{where}: bad ports.port_format: {exc}") from None
+    used = [f for _, f, _, _ in fields if f is not None]
+    if not used:
+        raise ProfileError(f"{where}: ports.port_format uses no named group")
+    for _, field, spec, conversion in fields:
+        if field is None:
+            continue
+        if field not in groups or spec or conversion:
+            raise ProfileError(
+                f"{where}: ports.port_format field {{{field}}} is not a plain "
+                f"named group of ports.name_pattern ({', '.join(sorted(groups))})"
+            )
+    return fmt
+
+
+def _pon_index(where, spec, groups):
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        raise ProfileError(
+            f"{where}: ports.pon_index must be an object or null (ifIndex itself)"
+        )
+    norm = {"base": spec.get("base", 0)}
+    for name, value in spec.items():
+        if name != "base" and name not in groups:
+            raise ProfileError(
+                f"{where}: ports.pon_index uses {name!r}, not a named group of "
+                f"ports.name_pattern ({', '.join(sorted(groups))})"
+            )
+        norm[name] = value
+    for name, value in norm.items():
+        if not _is_int(value):
+            raise ProfileError(
+                f"{where}: ports.pon_index {name!r} must be an integer, got {value!r}"
+            )
+    if len(norm) < 2:
+        raise ProfileError(f"{where}: ports.pon_index needs a coefficient per group")
+    return norm
+
+
+def _number(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def walked_metrics(profile) -> list[dict]:
+    """The metrics read by walking an OLT's ONU tables: those whose OID holds
+    ``{pon_ifindex}.{onu_id}`` (a fixed suffix after it is allowed)."""
+    return [m for m in profile["metrics"] if _ONU_INDEX in m["oid"]]
+
+
+def olt_pon_port(profile, name, ifindex) -> tuple[str, int] | None:
+    """``(pon_port, pon_index)`` of the OLT port row ``name`` / ``ifindex`` of the
+    profile's ``olt.ports``, or None when it is not a PON port."""
+    ports = profile["olt"]["ports"]
+    found = re.search(ports["name_pattern"], str(name or ""), re.IGNORECASE)
+    if not found:
+        return None
+    values = {key: _number(text) for key, text in found.groupdict().items()}
+    spec = ports.get("pon_index")
+    try:
+        if spec is None:
+            pon_index = int(ifindex)
+        else:
+            pon_index = spec["base"] + sum(
+                coef * values[group] for group, coef in spec.items() if group != "base"
+            )
+    except (TypeError, ValueError):
+        return None  # a group that is not a number: not a port we can address
+    return ports["port_format"].format(**values), pon_index
 
 
 PROFILES: dict[str, dict] = {}
@@ -352,7 +417,7 @@ def match_profile(sys_descr: str, candidates=None) -> dict | None:
     return None
 
 
-for _builtin in (HUAWEI_GPON_ONU, GENERIC_IFMIB):
+for _builtin in BUILTIN_PROFILES:
     register_profile(_builtin)
 
 
@@ -409,6 +474,9 @@ def _gauge(metric: dict, raw):
         number = float(raw)
     except (TypeError, ValueError):
         return None, STATUS_UNKNOWN, f"not a number: {raw!r}"
+    bits = metric.get("signed_bits")
+    if bits and number.is_integer() and 2 ** (bits - 1) <= number < 2**bits:
+        number -= 2**bits
     value = number * float(metric.get("scale", 1)) + float(metric.get("offset", 0))
     value = round(value, decimals) if decimals else round(value)
     th = metric.get("thresholds", {})
@@ -563,8 +631,10 @@ __all__ = [
     "HEALTH_ONLINE",
     "HEALTH_UNKNOWN",
     "HUAWEI_GPON_ONU",
+    "IF_OPER_STATUS",
     "PROFILES",
     "ProfileError",
+    "ZTE_GPON_ONU",
     "evaluate",
     "format_value",
     "get_profile",
@@ -572,7 +642,9 @@ __all__ = [
     "load_profile",
     "match_profile",
     "metric_oids",
+    "olt_pon_port",
     "register_profile",
     "summary_text",
     "validate_profile",
+    "walked_metrics",
 ]
