@@ -52,15 +52,13 @@ def test_port_identity_with_and_without_a_pon_index_formula():
         "pon_port": "0/1/0",
     }
     assert olt_tables.port_identity(huawei, 4194320384, "ethernet0/9/0") is None
-    zte_like = {
-        "name_pattern": r"^gpon[-_]olt[-_](?P<shelf>\d+)/(?P<slot>\d+)/(?P<port>\d+)$",
-        "port_format": "{shelf}/{slot}/{port}",
-        "pon_index": {"base": 285212672, "shelf": 65536, "slot": 256, "port": 1},
+    zte = profiles.get_profile("zte-gpon-onu")["olt"]["ports"]
+    # IF-MIB ifIndex 268435456 is gpon_1/1/1; its ONU tables' PON index is 268501248
+    assert olt_tables.port_identity(zte, 268435456, "gpon_1/1/1") == {
+        "pon_index": 268501248,
+        "pon_port": "1/1/1",
     }
-    assert olt_tables.port_identity(zte_like, 268501248, "gpon-olt_1/2/1") == {
-        "pon_index": 285278721,
-        "pon_port": "1/2/1",
-    }
+    assert olt_tables.port_identity(zte, 268632064, "gei_1/4/1") is None
 
 
 def _check_demo_olt(tables, profile):
