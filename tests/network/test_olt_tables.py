@@ -45,22 +45,6 @@ def test_gpon_serial(raw, shown):
     assert olt_tables.gpon_serial(raw) == shown
 
 
-def test_port_identity_with_and_without_a_pon_index_formula():
-    huawei = profiles.get_profile("huawei-gpon-onu")["olt"]["ports"]
-    assert olt_tables.port_identity(huawei, 4194312192, "GPON 0/1/0") == {
-        "pon_index": 4194312192,
-        "pon_port": "0/1/0",
-    }
-    assert olt_tables.port_identity(huawei, 4194320384, "ethernet0/9/0") is None
-    zte = profiles.get_profile("zte-gpon-onu")["olt"]["ports"]
-    # IF-MIB ifIndex 268435456 is gpon_1/1/1; its ONU tables' PON index is 268501248
-    assert olt_tables.port_identity(zte, 268435456, "gpon_1/1/1") == {
-        "pon_index": 268501248,
-        "pon_port": "1/1/1",
-    }
-    assert olt_tables.port_identity(zte, 268632064, "gei_1/4/1") is None
-
-
 def _check_demo_olt(tables, profile):
     assert tables.ports[PON_UP]["pon_port"] == "0/1/0"
     assert tables.ports[PON_DOWN]["status"] == 2

@@ -6,8 +6,7 @@ GETBULK (the way LibreNMS, Zabbix templates and UISP poll GPON) and reads every
 ONT's values from the walked rows. This module owns:
 
 * :func:`plan`: which columns a profile asks the OLT for (its ``"olt"`` block and
-  every metric whose OID template ends in ``{pon_ifindex}.{onu_id}``, see
-  ``lib/profiles.py``);
+  ``profiles.walked_metrics``; what the block means is ``lib/profiles.py``'s);
 * :func:`walk_olt`: the walks of one OLT (PON ports first: names and IF-MIB
   ifOperStatus, mapped to the ONU tables' PON index; then the ONU columns);
 * :func:`gpon_serial`: the GPON serial (4 vendor ASCII bytes + 4 bytes) as shown by
@@ -55,12 +54,15 @@ class Column:
 
 @dataclass
 class WalkPlan:
-    """What to walk on an OLT for one profile."""
+    """What to walk on an OLT for one profile (validated, with its "olt" block)."""
 
-    profile_key: str
+    profile: dict
     columns: list[Column]
-    ports: dict | None
     serial: Column | None
+
+    @property
+    def ports(self) -> dict:
+        return self.profile["olt"]["ports"]
 
     @property
     def metrics(self) -> list[str]:
@@ -97,31 +99,13 @@ def plan(profile: dict) -> WalkPlan | None:
         return None
     columns = [
         col
-        for col in (_column(m["metric"], m["oid"]) for m in profile["metrics"])
+        for col in (
+            _column(m["metric"], m["oid"]) for m in profiles.walked_metrics(profile)
+        )
         if col is not None
     ]
     serial = _column("serial", olt["serial_oid"]) if olt.get("serial_oid") else None
-    return WalkPlan(profile["key"], columns, olt.get("ports"), serial)
-
-
-def port_identity(ports_spec: dict, ifindex: int, name: str) -> dict | None:
-    """``{"pon_index", "pon_port"}`` of an interface if its name is a PON port of
-    the profile (``name_pattern``), else None. The ONU tables' PON index is the
-    ifIndex itself unless the profile gives a ``pon_index`` formula (ZTE)."""
-    match = re.search(ports_spec["name_pattern"], name or "", re.IGNORECASE)
-    if not match:
-        return None
-    groups = {k: v for k, v in match.groupdict().items() if v is not None}
-    formula = ports_spec.get("pon_index")
-    if formula:
-        pon_index = int(formula.get("base", 0)) + sum(
-            int(groups[k]) * int(v) for k, v in formula.items() if k != "base"
-        )
-    else:
-        pon_index = int(ifindex)
-    fmt = ports_spec.get("port_format") or ""
-    pon_port = fmt.format(**groups) if fmt else name
-    return {"pon_index": pon_index, "pon_port": pon_port}
+    return WalkPlan(profile, columns, serial)
 
 
 def gpon_serial(value) -> str | None:
@@ -186,13 +170,14 @@ async def walk_olt(
         base = spec["name_oid"] + "."
         for oid, name in names:
             ifindex = int(oid[len(base) :].split(".")[0])
-            ident = port_identity(spec, ifindex, str(name or ""))
-            if ident is None:
+            found = profiles.olt_pon_port(walk_plan.profile, name, ifindex)
+            if found is None:
                 continue
-            tables.ports[ident["pon_index"]] = {
+            pon_port, pon_index = found
+            tables.ports[pon_index] = {
                 "ifindex": ifindex,
                 "name": str(name),
-                "pon_port": ident["pon_port"],
+                "pon_port": pon_port,
                 "status": status.get(f"{spec['status_oid']}.{ifindex}"),
             }
     columns = list(walk_plan.columns)
@@ -267,6 +252,5 @@ __all__ = [
     "gpon_serial",
     "ont_readings_input",
     "plan",
-    "port_identity",
     "walk_olt",
 ]

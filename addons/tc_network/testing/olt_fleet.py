@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from ..lib import profiles
+from ..lib import olt_tables, profiles
 
 IF_INDEX = "1.3.6.1.2.1.2.2.1.1"
 IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
@@ -194,11 +194,6 @@ def _raw(metric: dict, ont: Ont) -> int:
     return _gauge_raw(metric, value[name])
 
 
-def display_serial(raw: bytes) -> str:
-    """Vendor ASCII + 8 upper-case hex digits: b"HWTCABCD" -> "HWTC41424344"."""
-    return raw[:4].decode("ascii") + raw[4:].hex().upper()
-
-
 def _signed32(value: int) -> int:
     return value - 2**32 if value >= 2**31 else value
 
@@ -333,7 +328,7 @@ def write_fleet(
                 f"{o.port.shelf}/{o.port.slot}/{o.port.port}",
                 pon_index[o.port],
                 o.onu_id,
-                display_serial(o.serial),
+                olt_tables.gpon_serial(o.serial),
                 expected_health(spec, o),
             )
             for o in onts
@@ -398,7 +393,7 @@ def write_fixtures(directory) -> dict[str, list[ExpectedOnt]]:
                 f"{o.port.shelf}/{o.port.slot}/{o.port.port}",
                 pon_index[o.port],
                 o.onu_id,
-                display_serial(o.serial),
+                olt_tables.gpon_serial(o.serial),
                 expected_health(vendor, o),
             )
             for o in onts
