@@ -514,6 +514,26 @@ def test_6_repoint_a_device(clients, db, role, field):
     )
 
 
+@pytest.mark.parametrize(
+    "role", ["agent", "supervisor", "dispatcher", "reviewer", "manager"]
+)
+def test_6_olt_reachability_and_onu_profile(clients, db, role):
+    """Marking an OLT unreachable freezes its ONTs' health, clearing the mark closes
+    its NOC case: the health check's alone, for every role. How the OLT's ONU tables
+    are read (ONU profile, daily discovery) is a network manager's (manager)."""
+    olt = db.value("SELECT min(id) FROM tc_equipment WHERE kind = 'olt'")
+    profile = db.value("SELECT max(id) FROM tc_snmp_profile")
+    attempts = [{"olt_unreachable_since": "2026-01-01 00:00:00"}]
+    if role != "manager":
+        attempts += [{"onu_profile_id": profile}, {"ont_discovery_scheduled": True}]
+    for vals in attempts:
+        before = db.row("tc_equipment", olt)
+        clients(role).try_call(
+            "tc.equipment", "write", [olt], vals, context=CRAFTED_CONTEXT
+        )
+        assert db.row("tc_equipment", olt) == before, f"{role} wrote {vals}"
+
+
 @pytest.mark.parametrize("role", ["agent", "supervisor"])
 def test_6_create_a_device_pointing_at_a_credential(clients, db, role):
     """A new device aimed at another host with an existing credential: the same
