@@ -3,7 +3,7 @@
 {
     "name": "TC Ops Network",
     "summary": "Equipment registry, SNMP diagnostics and polling, TR-069 actions",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "ISP Operations",
     "website": "https://github.com/tc-ops/tc-ops",
     "author": "TC Ops",
