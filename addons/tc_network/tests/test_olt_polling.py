@@ -6,6 +6,8 @@ real snmpsim recordings (demo-olt-1: GPON 0/1/0 up with ONUs 0-4, GPON 0/1/1 dow
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.tc_care.tests.common import stored_row
+
 from .common import PON_0, PON_1, TcNetworkCase
 
 
@@ -43,6 +45,50 @@ class TestOltPolling(TcNetworkCase):
         )
         self.assertIn("below -27.00 dBm", self.onts[1].health_reason)
         self.assertIn("PON port status: down", self.onts[4].health_reason)
+
+    def test_health_changes_are_mails_tracking_notes_written_in_bulk(self):
+        """The poll logs every health change in one batch (bulk INSERTs): each
+        device gets the note mail's tracking would log at commit, column for
+        column; a caller that switches tracking off gets none, as with mail."""
+        Eq = self.env["tc.equipment"].with_context(tracking_disable=False)
+        ont, olt = self.onts[0].with_env(Eq.env), self.olt.with_env(Eq.env)
+        before = ont.message_ids | olt.message_ids
+        Eq.with_context(tracking_disable=True)._cron_poll_network()
+        self.assertEqual(ont.health, "online")
+        self.assertFalse((ont.message_ids | olt.message_ids) - before)
+        self.onts.sudo().write({"health": "unknown"})  # tracking off (test env)
+        Eq._cron_poll_network()
+        self.env.cr.precommit.run()  # what mail would still log at commit
+        note = ont.message_ids - before
+        self.assertEqual(len(note), 1)
+        self.assertEqual(
+            [(t.field_id.name, t.old_value_char, t.new_value_char)
+             for t in note.tracking_value_ids],
+            [("health", "Unknown", "Online")],
+        )  # fmt: skip
+        self.assertEqual(len(olt.message_ids - before), 0)  # online already
+        # mail's own tracking of the same change on a twin device
+        twin = Eq.create({"kind": "ont", "vendor": "Huawei", "serial": "tstTWIN1"})
+        self.env.cr.precommit.run()  # mail tracks no change in its creation's commit
+        twin_before = twin.message_ids
+        twin.sudo().write({"health": "online"})
+        self.env.cr.precommit.run()
+        mail_note = twin.message_ids - twin_before
+        self.assertEqual(len(mail_note), 1)
+        ignore = ("res_id", "message_id", "date", "create_date", "write_date")
+        self.assertEqual(
+            stored_row(note, *ignore), stored_row(mail_note, *ignore), "message"
+        )
+        ignore = ("mail_message_id", "create_date", "write_date")
+        self.assertEqual(
+            stored_row(note.tracking_value_ids, *ignore),
+            stored_row(mail_note.tracking_value_ids, *ignore),
+            "tracking value",
+        )
+        # a second run changes nothing: no note
+        Eq._cron_poll_network()
+        self.env.cr.precommit.run()
+        self.assertEqual(ont.message_ids - before, note)
 
     def test_an_ont_the_walk_does_not_return_is_not_seen(self):
         ghost = self.env["tc.equipment"].create(
