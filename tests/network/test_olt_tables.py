@@ -78,8 +78,78 @@ def test_walk_one_olt(snmpsim, plan, version):
         for key, row in result.tables.onus.items()
     }
     assert serials[(PON_UP, 0)] == "HWTCA1B2C300"
-    # two ports walks plus one per column (small tables: one GETBULK each)
-    assert result.tables.walks == 2 + len(plan.columns) + 1
+    # two walks of several columns each: the ports table, the ONU columns
+    assert result.tables.walks == 2
+    assert result.tables.requests < 2 + len(plan.columns) + 1  # one per column before
+
+
+HW_GPON = "1.3.6.1.4.1.2011.6.128.1.1.2"
+COLUMNS = [
+    "1.3.6.1.2.1.2.2.1.2",  # ifDescr: 4 rows
+    f"{HW_GPON}.43.1.3",  # ONT serials: 5 rows
+    f"{HW_GPON}.51.1.4",  # rx power: 5 rows
+    f"{HW_GPON}.99",  # no such column: no rows
+    "1.3.6.1.2.1.2.2.1.8",  # ifOperStatus: 4 rows
+]
+
+
+async def _walk_columns(target, bases, **kw):
+    async with snmp_client.AsyncSnmpClient() as client:
+        tables = olt_tables.OltTables()
+        rows = await olt_tables.walk_columns(client, target, bases, tables=tables, **kw)
+        return rows, tables
+
+
+@pytest.mark.parametrize(
+    ("version", "max_repetitions"),
+    [("2c", 50), ("2c", 3), ("2c", 1), ("3", 7), ("1", 50)],
+)
+def test_walk_columns_reads_what_one_walk_per_column_reads(
+    snmpsim, version, max_repetitions
+):
+    """Columns of different lengths (and an empty one) walked together, with
+    answers of a few bindings (several steps, columns ending at different steps)
+    or one: every column's rows are those of its own walk."""
+    if version == "3":
+        target = snmpsim.v3("demo-olt-1")
+    else:
+        target = snmp_client.SnmpTarget(
+            snmpsim.host, port=snmpsim.port, version=version, community="demo-olt-1"
+        )
+    rows, tables = snmp_client.run_sync(
+        lambda: _walk_columns(target, COLUMNS, max_repetitions=max_repetitions)
+    )
+    for base in COLUMNS:
+        assert rows[base] == snmp_client.bulk_walk(target, base), base
+    assert [len(rows[b]) for b in COLUMNS] == [4, 5, 5, 0, 4]
+    assert (tables.walks, tables.rows) == (1, 18)
+    if version != "1" and max_repetitions == 50:
+        # 10 rows per column asked: every row and every column's end in one answer
+        assert tables.requests == 1
+
+
+def test_walk_columns_keeps_an_answer_within_max_repetitions(snmpsim):
+    """An answer carries at most max_repetitions bindings: rows per column =
+    max_repetitions // columns still going."""
+    sizes = []
+    orig = snmp_client.AsyncSnmpClient._request
+
+    async def spy(client, target, op, oids, max_repetitions=0):
+        answer = await orig(client, target, op, oids, max_repetitions)
+        sizes.append((len(oids), max_repetitions, len(answer)))
+        return answer
+
+    snmp_client.AsyncSnmpClient._request = spy
+    try:
+        snmp_client.run_sync(
+            lambda: _walk_columns(
+                snmpsim.v2c("demo-olt-1"), COLUMNS[:3], max_repetitions=4
+            )
+        )
+    finally:
+        snmp_client.AsyncSnmpClient._request = orig
+    assert all(answered <= 4 for _n, _r, answered in sizes)
+    assert sizes[0] == (3, 1, 3)  # 4 // 3 columns: one row each
 
 
 def test_an_olt_that_does_not_answer_never_holds_the_others(snmpsim, plan):

@@ -8,7 +8,10 @@ ONT's values from the walked rows. This module owns:
 * :func:`plan`: which columns a profile asks the OLT for (its ``"olt"`` block and
   ``profiles.walked_metrics``; what the block means is ``lib/profiles.py``'s);
 * :func:`walk_olt`: the walks of one OLT (PON ports first: names and IF-MIB
-  ifOperStatus, mapped to the ONU tables' PON index; then the ONU columns);
+  ifOperStatus, mapped to the ONU tables' PON index; then the ONU columns), each
+  a :func:`walk_columns` of several columns at once;
+* :func:`walk_columns`: several columns of one table walked together, one GETBULK
+  per step carrying every column still going (as ``snmptable`` does);
 * :func:`gpon_serial`: the GPON serial (4 vendor ASCII bytes + 4 bytes) as shown by
   OLTs and stored in the registry, ``HWTC1A2B3C4D``;
 * :func:`ont_readings_input`: one ONT's raw values for ``profiles.evaluate``.
@@ -16,11 +19,16 @@ ONT's values from the walked rows. This module owns:
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass, field
 
-from . import profiles
+from pysnmp.proto import rfc1905
+
+from . import profiles, snmp_client
+
+_logger = logging.getLogger(__name__)
 
 ONU_VARS = "{pon_ifindex}.{onu_id}"
 DEFAULT_MAX_REPETITIONS = 50
@@ -76,7 +84,8 @@ class OltTables:
 
     ports: dict[int, dict] = field(default_factory=dict)
     onus: dict[tuple[int, int], dict] = field(default_factory=dict)
-    walks: int = 0
+    walks: int = 0  # walk_columns calls (ports, ONU columns)
+    requests: int = 0  # GETBULK (GETNEXT for SNMPv1) requests answered
     rows: int = 0
     duration_ms: float = 0.0
 
@@ -139,10 +148,87 @@ def gpon_serial(value) -> str | None:
     return (vendor + raw[4:].hex()).upper()
 
 
-async def _walk(client, target, oid, max_repetitions, tables):
-    rows = await client.bulk_walk(target, oid, max_repetitions=max_repetitions)
-    tables.walks += 1
-    tables.rows += len(rows)
+def _oid_tuple(oid) -> tuple[int, ...]:
+    return tuple(int(p) for p in str(oid).split("."))
+
+
+async def walk_columns(
+    client,
+    target,
+    bases,
+    *,
+    max_repetitions: int = DEFAULT_MAX_REPETITIONS,
+    max_rows: int = snmp_client.MAX_WALK_ROWS,
+    tables: OltTables | None = None,
+) -> dict[str, list[tuple[str, object]]]:
+    """Walk the columns ``bases`` (OIDs) of one table together: each GETBULK
+    carries every column still going, from its last row, and its answer is read
+    repetition by repetition (column 1, column 2, ... of row 1, then of row 2);
+    a column ends at its first OID outside it. ``max_repetitions`` bounds the
+    variable bindings of one answer (rows per column = max_repetitions divided
+    by the columns still going), so an answer is no bigger than one column's
+    GETBULK of ``max_repetitions`` rows. One walk per table instead of one per
+    column: fewer requests, and each column overshoots its end by fewer rows.
+    Returns ``{base: [(oid, value), ...]}`` in OID order (``snmp_client``'s
+    values); raises the client's errors (the caller's "OLT unreachable").
+
+    An agent may answer with fewer bindings than asked (its message size): whole
+    trailing bindings are left out, so the column of binding ``i`` is still
+    ``i % columns``, and the next request goes on from each column's last row.
+    SNMPv1 has no GETBULK, and its GETNEXT fails as a whole when one column runs
+    past the end of the agent's MIB: one GETNEXT walk per column there.
+    """
+    going = list(dict.fromkeys(bases))
+    rows: dict[str, list] = {b: [] for b in going}
+    if target.version == "1":
+        for base in going:
+            rows[base] = await client.bulk_walk(target, base, max_rows=max_rows)
+        going = []
+    prefix = {b: _oid_tuple(snmp_client.normalize_oid(b)) for b in going}
+    last = dict(prefix)
+    while going:
+        reps = max(1, int(max_repetitions) // len(going))
+        # the client's bulk_walk walks one subtree: one request of several here
+        answer = await client._request(
+            target, "bulk", [".".join(map(str, last[b])) for b in going], reps
+        )
+        if tables is not None:
+            tables.requests += 1
+        if not answer:
+            break
+        ended = set()
+        for i, (name, value) in enumerate(answer):
+            base = going[i % len(going)]
+            if base in ended:
+                continue
+            oid = tuple(name)
+            if (
+                isinstance(value, rfc1905.EndOfMibView)
+                or oid[: len(prefix[base])] != prefix[base]
+            ):
+                ended.add(base)
+                continue
+            if len(rows[base]) >= max_rows:
+                _logger.warning(
+                    "SNMP walk of %s on %s stopped at %d rows",
+                    base,
+                    target.label,
+                    max_rows,
+                )
+                ended.add(base)
+                continue
+            if oid <= last[base]:
+                raise snmp_client.SnmpProtocolError(
+                    f"agent {target.address} returned non-increasing OID {name} "
+                    f"during walk of {base}",
+                    target.address,
+                )
+            last[base] = oid
+            rows[base].append((str(name), snmp_client.to_python(value)))
+        going = [b for b in going if b not in ended]
+    if tables is not None:
+        tables.walks += 1
+        tables.rows += sum(len(r) for r in rows.values())
     return rows
 
 
@@ -154,21 +240,28 @@ async def walk_olt(
     with_serials: bool = False,
     max_repetitions: int = DEFAULT_MAX_REPETITIONS,
 ) -> OltTables:
-    """Walk one OLT's PON ports and ONU columns (``client``: AsyncSnmpClient).
+    """Walk one OLT's PON ports and ONU columns (``client``: AsyncSnmpClient):
+    two :func:`walk_columns`, the ports table (status and names) then the ONU
+    columns (and the serial column with ``with_serials``).
 
-    The first request is the port status walk, so an OLT that does not answer
-    fails at once with the client's timeout error (the caller's "OLT unreachable").
+    The first request is the ports walk, so an OLT that does not answer fails at
+    once with the client's timeout error (the caller's "OLT unreachable").
     """
     started = time.monotonic()
     tables = OltTables()
     spec = walk_plan.ports
     if spec:
-        status = dict(
-            await _walk(client, target, spec["status_oid"], max_repetitions, tables)
+        status_col, name_col = spec["status_oid"], spec["name_oid"]
+        got = await walk_columns(
+            client,
+            target,
+            [status_col, name_col],
+            max_repetitions=max_repetitions,
+            tables=tables,
         )
-        names = await _walk(client, target, spec["name_oid"], max_repetitions, tables)
-        base = spec["name_oid"] + "."
-        for oid, name in names:
+        status = dict(got[status_col])
+        base = name_col + "."
+        for oid, name in got[name_col]:
             ifindex = int(oid[len(base) :].split(".")[0])
             found = profiles.olt_pon_port(walk_plan.profile, name, ifindex)
             if found is None:
@@ -178,15 +271,20 @@ async def walk_olt(
                 "ifindex": ifindex,
                 "name": str(name),
                 "pon_port": pon_port,
-                "status": status.get(f"{spec['status_oid']}.{ifindex}"),
+                "status": status.get(f"{status_col}.{ifindex}"),
             }
     columns = list(walk_plan.columns)
     if with_serials and walk_plan.serial:
         columns.append(walk_plan.serial)
+    got = await walk_columns(
+        client,
+        target,
+        [col.base for col in columns],
+        max_repetitions=max_repetitions,
+        tables=tables,
+    )
     for col in columns:
-        for oid, value in await _walk(
-            client, target, col.base, max_repetitions, tables
-        ):
+        for oid, value in got[col.base]:
             key = col.key_of(oid)
             if key is not None:
                 tables.onus.setdefault(key, {})[col.metric] = value
@@ -252,5 +350,6 @@ __all__ = [
     "gpon_serial",
     "ont_readings_input",
     "plan",
+    "walk_columns",
     "walk_olt",
 ]
