@@ -13,6 +13,7 @@ by one, and memory stays flat in the number of devices.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -121,6 +122,20 @@ async def _produce(jobs, *, concurrency, olt_timeout, max_repetitions, put):
         await asyncio.gather(*(one(j) for j in jobs))
 
 
+def _loop_exception(loop, context):
+    """The fleet loop's exception handler: an answer that arrives for a request
+    already given up (a retry after its job's deadline, the client closing) is
+    reported by pysnmp through the loop ("Unregistered transport"); it is no error
+    of the poll, whose results are already reported. Anything else is logged as
+    asyncio would, with its traceback."""
+    exc = context.get("exception")
+    message = f"{context.get('message') or ''} {exc or ''}".strip()
+    if "Unregistered transport" in message or isinstance(exc, asyncio.CancelledError):
+        _logger.debug("late SNMP answer ignored: %s", message)
+        return
+    _logger.warning("SNMP poll loop: %s", message, exc_info=exc)
+
+
 class _Runner:
     """The helper thread: its own event loop runs every job and hands results over
     a bounded queue; :meth:`close` cancels what is left."""
@@ -145,13 +160,14 @@ class _Runner:
 
     def _run(self):
         loop = self.loop = asyncio.new_event_loop()
+        loop.set_exception_handler(_loop_exception)
         try:
             self.task = loop.create_task(
                 _produce(self.jobs, put=self._put, **self.options)
             )
             loop.run_until_complete(self.task)
         except asyncio.CancelledError:
-            pass
+            _logger.debug("network poll cancelled by its caller")
         except Exception as exc:  # noqa: BLE001 - reported to the caller
             self.error = exc
         finally:
@@ -180,15 +196,13 @@ class _Runner:
     def close(self):
         self.stop.set()
         if self.thread.is_alive() and self.loop is not None and self.task is not None:
-            try:
+            # the loop may have finished meanwhile: nothing left to cancel then
+            with contextlib.suppress(RuntimeError):
                 self.loop.call_soon_threadsafe(self.task.cancel)
-            except RuntimeError:
-                pass  # the loop already finished
         while self.thread.is_alive():
-            try:
+            # drain, so that a producer blocked on a full queue sees the stop
+            with contextlib.suppress(queue.Empty):
                 self.results.get(timeout=0.1)
-            except queue.Empty:
-                pass
         if self.thread.ident is not None:
             self.thread.join()
 

@@ -319,7 +319,7 @@ def write_fleet(
             onu_id = spec.first_onu + seq // ports_per_olt
             kind = _KINDS.get((seq + olt_no) % 40, "online")
             onts.append(_fleet_ont(spec, rng, olt_no, port, onu_id, seq, kind))
-        uptime = rng.randrange(10**6, 10**10)
+        uptime = rng.randrange(10**6, 2**32)  # TimeTicks: 32 bits
         records, pon_index = olt_records(spec, name, ports, onts, uptime=uptime)
         (out / f"{name}.snmprec").write_text(snmprec_text(records))
         expected += [
