@@ -122,14 +122,15 @@ async def _produce(jobs, *, concurrency, olt_timeout, max_repetitions, put):
         await asyncio.gather(*(one(j) for j in jobs))
 
 
-def _loop_exception(loop, context):
+def _loop_exception(loop, details):
     """The fleet loop's exception handler: an answer that arrives for a request
     already given up (a retry after its job's deadline, the client closing) is
     reported by pysnmp through the loop ("Unregistered transport"); it is no error
     of the poll, whose results are already reported. Anything else is logged as
     asyncio would, with its traceback."""
-    exc = context.get("exception")
-    message = f"{context.get('message') or ''} {exc or ''}".strip()
+    # ``details`` is asyncio's handler dict (message, exception), not an Odoo context
+    exc = details.get("exception")
+    message = f"{details.get('message') or ''} {exc or ''}".strip()
     if "Unregistered transport" in message or isinstance(exc, asyncio.CancelledError):
         _logger.debug("late SNMP answer ignored: %s", message)
         return
