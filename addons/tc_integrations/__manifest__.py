@@ -9,7 +9,7 @@
     "author": "TC Ops",
     "license": "LGPL-3",
     "depends": ["tc_care", "tc_orders", "tc_network", "tc_fieldops", "queue_job"],
-    "external_dependencies": {"python": ["requests", "python-jose"]},
+    "external_dependencies": {"python": ["requests", "python-jose", "jsonschema"]},
     "uninstall_hook": "uninstall_hook",
     "data": [
         "security/ir.model.access.csv",

@@ -54,7 +54,12 @@ class TestIntegrationSecurity(TransactionCase):
         with trap_jobs():
             self.command = self.env["tc.command"]._tc_enqueue(
                 "PostAdjustment",
-                {"amount": "10000.00", "currency": "EUR"},
+                {
+                    "adjustment_ref": "ADJ-SEC",
+                    "kind": "refund",
+                    "amount": "10000.00",
+                    "currency": "EUR",
+                },
                 correlation_id="corr-sec",
             )
             self.event, _created = self.env["tc.event"]._tc_ingest(
