@@ -19,6 +19,9 @@ tc_partner_jwks        TC_PARTNER_JWKS         JWKS of the API gateway for partn
                                                a local file path or an http(s) URL
 tc_partner_jwt_issuer  TC_PARTNER_JWT_ISSUER   expected ``iss`` of partner JWTs
 tc_partner_jwt_audience TC_PARTNER_JWT_AUDIENCE expected ``aud`` of partner JWTs
+tc_command_path        TC_COMMAND_PATH         how commands are posted: ``body`` (default,
+                                               POST {base}/commands, type in the body)
+                                               or ``type`` (POST {base}/commands/{type})
 =====================  ======================  =========================================
 
 Pure Python on purpose: importable and testable without Odoo.
@@ -36,6 +39,7 @@ KEYS = (
     "tc_partner_jwks",
     "tc_partner_jwt_issuer",
     "tc_partner_jwt_audience",
+    "tc_command_path",
 )
 SECRET_KEYS = frozenset({"tc_api_token", "tc_webhook_secret"})
 
@@ -50,6 +54,7 @@ class TcSettings:
     partner_jwks: str = ""
     partner_jwt_issuer: str = ""
     partner_jwt_audience: str = ""
+    command_path: str = "body"
 
     @property
     def partner_jwt_configured(self):
@@ -97,4 +102,6 @@ def load_settings(config, environ=None):
         partner_jwks=raw["tc_partner_jwks"],
         partner_jwt_issuer=raw["tc_partner_jwt_issuer"],
         partner_jwt_audience=raw["tc_partner_jwt_audience"],
+        # an unknown value is kept: the command job refuses it with the fix
+        command_path=raw["tc_command_path"].lower() or "body",
     )

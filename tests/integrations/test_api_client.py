@@ -147,6 +147,25 @@ def test_send_command_headers_and_body_reach_the_server(client, peer):
     }
 
 
+def test_command_path_with_the_type(client, peer):
+    """Data planes that route by type: POST /commands/<type>, the payload as body,
+    the same idempotency (a replay is 409, already applied)."""
+    first = client.send_command(
+        "Post Adjustment/x", {"amount": "1.00"}, "typed-1", path_style="type"
+    )
+    again = client.send_command(
+        "Post Adjustment/x", {"amount": "1.00"}, "typed-1", path_style="type"
+    )
+    assert (first.http_status, again.http_status) == (201, 409)
+    assert again.already_applied
+    [req, _replay] = peer.requests_to("/commands/Post%20Adjustment%2Fx", "POST")
+    assert req.json() == {"amount": "1.00"}
+    assert req.headers["idempotency-key"] == "typed-1"
+    assert not peer.requests_to("/commands", "POST")
+    with pytest.raises(DataPlaneConfigError, match="command path style"):
+        client.send_command("X", {}, "k", path_style="query")
+
+
 def test_correlation_id_generated_when_absent(client, peer):
     result = client.send_command("provisioning.activate", {"line": 1}, "key-1")
     [req] = peer.requests_to("/commands")

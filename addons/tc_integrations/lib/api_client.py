@@ -96,13 +96,17 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 
 from . import masking
 
 _logger = logging.getLogger(__name__)
+
+COMMAND_PATH_STYLES = ("body", "type")
+"""``body``: POST {base}/commands with the type in the body; ``type``: POST
+{base}/commands/{type} with the payload as the body."""
 
 __all__ = [
     "CommandResult",
@@ -545,8 +549,19 @@ class DataPlaneClient:
         correlation_id = self._new_correlation_id(correlation_id)
         return self._send("GET", "/health", correlation_id=correlation_id)[1]
 
-    def send_command(self, command_type, payload, idempotency_key, correlation_id=None):
+    def send_command(
+        self,
+        command_type,
+        payload,
+        idempotency_key,
+        correlation_id=None,
+        path_style="body",
+    ):
         """``POST /commands`` once; returns a :class:`CommandResult`.
+
+        ``path_style`` (data planes differ): ``"body"`` posts ``{"type", "payload"}``
+        to ``/commands``; ``"type"`` posts the payload itself to
+        ``/commands/<type>`` (the type URL-encoded as one path segment).
 
         A 409 (already applied with this ``idempotency_key``) is a success with
         ``already_applied=True``. Retry a ``TransientError`` with the same key.
@@ -555,13 +570,23 @@ class DataPlaneClient:
             raise DataPlaneConfigError("command_type must be a non-empty string")
         if not isinstance(payload, dict):
             raise DataPlaneConfigError("payload must be a dict")
+        if path_style not in COMMAND_PATH_STYLES:
+            raise DataPlaneConfigError(
+                "command path style must be one of %s, not %r"
+                % (", ".join(COMMAND_PATH_STYLES), path_style)
+            )
         idempotency_key = _check_header_value("idempotency_key", idempotency_key)
         correlation_id = self._new_correlation_id(correlation_id)
-        path = "/commands"
+        if path_style == "type":
+            path = "/commands/" + quote(command_type, safe="")
+            request_body = payload
+        else:
+            path = "/commands"
+            request_body = {"type": command_type, "payload": payload}
         response, body = self._send(
             "POST",
             path,
-            body={"type": command_type, "payload": payload},
+            body=request_body,
             correlation_id=correlation_id,
             idempotency_key=idempotency_key,
             accept=(409,),

@@ -11,8 +11,13 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..lib import masking
-from ..lib.api_client import DataPlaneClient, PermanentError, TransientError
+from ..lib import command_schemas, masking
+from ..lib.api_client import (
+    COMMAND_PATH_STYLES,
+    DataPlaneClient,
+    PermanentError,
+    TransientError,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -111,6 +116,20 @@ class TcCommand(models.Model):
         # approver): the outbox is system bookkeeping, read the case as such
         ticket = (ticket or self.env["helpdesk.ticket"]).sudo()
         payload = dict(payload, case_id=ticket.id or None)
+        # docs/commands.md: a payload the data plane would refuse is never queued;
+        # the person whose change queues it reads why (their change is rolled back)
+        found = command_schemas.problems(command_type, payload)
+        if found:
+            raise UserError(
+                self.env._(
+                    "%(command)s cannot be sent to the data plane, so nothing was "
+                    "saved: %(problems)s. Correct the record (%(record)s) and try "
+                    "again.",
+                    command=command_type,
+                    problems="; ".join(found),
+                    record=record.display_name if record else "-",
+                )
+            )
         command = self.sudo().create(
             {
                 "name": command_type,
@@ -159,6 +178,12 @@ class TcCommand(models.Model):
         settings = self.env["tc.settings"]._get()
         if not settings.api_configured:
             return self._tc_transient("data-plane API is not configured", None)
+        if settings.command_path not in COMMAND_PATH_STYLES:
+            return self._tc_transient(
+                "tc_command_path (TC_COMMAND_PATH) must be %s, not %r"
+                % (" or ".join(COMMAND_PATH_STYLES), settings.command_path),
+                None,
+            )
         client = DataPlaneClient(
             settings.api_base_url,
             settings.api_token,
@@ -172,6 +197,7 @@ class TcCommand(models.Model):
                 json.loads(self.payload or "{}"),
                 self.idempotency_key,
                 correlation_id=self.correlation_id,
+                path_style=settings.command_path,
             )
         except TransientError as exc:
             return self._tc_transient(str(exc), exc.status, exc.retry_after)

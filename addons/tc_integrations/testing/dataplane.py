@@ -34,7 +34,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 HOST = "127.0.0.1"
 
@@ -248,6 +248,8 @@ class DataPlanePeer:
             ("GET", "/events"): self._events,
             ("GET", "/reconciliation/mismatches"): self._mismatches,
         }.get((req.method, req.path))
+        if route is None and req.method == "POST" and req.path.startswith("/commands/"):
+            route = self._typed_command
         if route is None:
             return _error(404, "not_found", "no route %s %s" % (req.method, req.path))
         return route(req)
@@ -255,14 +257,28 @@ class DataPlanePeer:
     def _health(self, req):
         return Scripted(200, {"status": "ok"})
 
-    def _commands(self, req):
+    def _typed_command(self, req):
+        """``POST /commands/<type>`` with the payload as the body (the path style
+        of data planes that route by command type)."""
+        segment = req.path[len("/commands/") :]
+        if not segment or "/" in segment:  # one path segment, %-encoded
+            return _error(404, "not_found", "no route %s %s" % (req.method, req.path))
+        command_type = unquote(segment)
+        try:
+            payload = req.json()
+        except ValueError:
+            return _error(400, "bad_json", "body is not JSON")
+        return self._commands(req, {"type": command_type, "payload": payload})
+
+    def _commands(self, req, body=None):
         key = req.headers.get("idempotency-key")
         if not key:
             return _error(400, "idempotency_key_required", "Idempotency-Key missing")
-        try:
-            body = req.json()
-        except ValueError:
-            return _error(400, "bad_json", "body is not JSON")
+        if body is None:
+            try:
+                body = req.json()
+            except ValueError:
+                return _error(400, "bad_json", "body is not JSON")
         if (
             not isinstance(body, dict)
             or not body.get("type")

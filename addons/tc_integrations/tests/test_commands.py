@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.tc_orders.tests.common import TcOrdersCase
 
+from ..lib import command_schemas
 from ..testing.dataplane import DataPlanePeer, closed_port
 from .common import tc_settings, trap_jobs
 
@@ -146,6 +148,57 @@ class TestCommands(TcOrdersCase):
         self.assertTrue(
             command.ticket_id.activity_ids.filtered(lambda a: "gave up" in a.summary)
         )
+
+    def test_the_sent_payload_matches_its_schema(self):
+        self.peer.requests.clear()
+        _review, command = self._decided_review("ORD-C7")
+        with self._settings():
+            command._tc_job_send()
+        body = self.peer.requests_to("/commands")[0].json()
+        self.assertEqual(command_schemas.problems(body["type"], body["payload"]), [])
+
+    def test_command_path_by_type(self):
+        """tc_command_path = type: POST {base}/commands/<type>, the payload as body;
+        an unknown value is a configuration error told in the command, not a send."""
+        self.peer.requests.clear()
+        _review, command = self._decided_review("ORD-C9")
+        with self._settings(), tc_settings(tc_command_path="sideways"):
+            self.assertEqual(command._tc_job_send(), "retry")
+        self.assertIn("tc_command_path", command.last_error)
+        self.assertFalse(self.peer.requests)
+        with self._settings(), tc_settings(tc_command_path="type"):
+            self.assertEqual(command._tc_job_send(), "acked")
+        (sent,) = self.peer.requests_to("/commands/ApproveOrderReview")
+        self.assertEqual(sent.json()["order_id"], "ORD-C9")
+        self.assertEqual(sent.headers["idempotency-key"], command.idempotency_key)
+
+    def test_a_payload_off_its_schema_is_never_queued(self):
+        """docs/commands.md: the outbox refuses it, the person reads why, and their
+        decision is not saved (nothing is lost: they correct it and decide again)."""
+        review = self.env["tc.order.review"].create(
+            {
+                "order_ref": "ORD-C8",
+                "partner_id": self.customer.id,
+                "requested_plan": "Fiber",
+                "reason_ids": [
+                    (6, 0, self.env["tc.order.review.reason"].search([], limit=1).ids)
+                ],
+            }
+        )
+        before = self.env["tc.command"].search_count([])
+        with (
+            trap_jobs() as trap,
+            self.assertRaisesRegex(UserError, r"reason: .* is too long") as error,
+            self.env.cr.savepoint(),
+        ):
+            review.with_user(self.supervisor).action_decide("rejected", "x" * 4001)
+        self.assertIn("RejectOrderReview cannot be sent", str(error.exception))
+        self.assertIn("nothing was saved", str(error.exception))
+        trap.assert_jobs_count(0)
+        self.assertEqual(self.env["tc.command"].search_count([]), before)
+        self.assertFalse(review.decision_reason)
+        with self.assertRaisesRegex(UserError, "unknown command type"):
+            self.env["tc.command"]._tc_enqueue("DropEverything", {})
 
     def test_rolled_back_decision_sends_nothing(self):
         review = self.env["tc.order.review"].create(
