@@ -534,6 +534,37 @@ def test_6_olt_reachability_and_onu_profile(clients, db, role):
         assert db.row("tc_equipment", olt) == before, f"{role} wrote {vals}"
 
 
+@pytest.mark.parametrize(
+    "method",
+    [
+        "_cron_poll_network",
+        "_tc_track_health",
+        "_tc_olt_reachable",
+        "_tc_olt_unreachable",
+        "_tc_discover_onts",
+    ],
+)
+@pytest.mark.parametrize("role", ["dispatcher", "agent", "manager"])
+def test_6_poll_internals_with_a_crafted_context(clients, db, role, method):
+    """The poll and its bookkeeping run from the cron only: over RPC, with every
+    context key (tracking_disable, mail_notrack ...), no role reaches them, and
+    neither the OLT, its NOC cases nor the devices' health history change."""
+    olt = db.value("SELECT min(id) FROM tc_equipment WHERE kind = 'olt'")
+    before = db.row("tc_equipment", olt)
+    notes = db.value("SELECT count(*) FROM mail_message WHERE model = 'tc.equipment'")
+    cases = db.value("SELECT count(*) FROM helpdesk_ticket")
+    _result, error = clients(role).try_call(
+        "tc.equipment", method, [olt], context=CRAFTED_CONTEXT
+    )
+    assert error, f"{role} called tc.equipment.{method}"
+    assert db.row("tc_equipment", olt) == before
+    assert (
+        db.value("SELECT count(*) FROM mail_message WHERE model = 'tc.equipment'")
+        == notes
+    )
+    assert db.value("SELECT count(*) FROM helpdesk_ticket") == cases
+
+
 @pytest.mark.parametrize("role", ["agent", "supervisor"])
 def test_6_create_a_device_pointing_at_a_credential(clients, db, role):
     """A new device aimed at another host with an existing credential: the same

@@ -212,11 +212,9 @@ class TcEquipment(models.Model):
         health writes skip mail's tracking (``mail_notrack``): health, the only
         tracked field they write, is tracked here. A device changed twice in a run
         gets one note, first to last value, as mail would. A ``_track_subtype`` for
-        health changes is honoured (those are posted the way mail posts them)."""
-        if self.env.context.get("tracking_disable") or self.env.context.get(
-            "mail_notrack"
-        ):
-            return  # the caller switched tracking off, as for any write
+        health changes is honoured (those are posted the way mail posts them).
+        No context key switches it off: the health history is an audit trail, and a
+        context is the client's (the cron itself runs with none)."""
         first = {}
         for device, old, _new, _reason in changed:
             first.setdefault(device.id, (device, old))
