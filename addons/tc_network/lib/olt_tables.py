@@ -33,6 +33,24 @@ _logger = logging.getLogger(__name__)
 ONU_VARS = "{pon_ifindex}.{onu_id}"
 DEFAULT_MAX_REPETITIONS = 50
 PORT_STATUS_METRIC = "interface_status"
+# the PON port's IF-MIB status as a reading, for profiles that cannot key it by
+# the ONU tables' PON index (ZTE)
+_PORT_STATUS_PROFILE = profiles.validate_profile(
+    {
+        "key": "olt-pon-port-status",
+        "index": {"ifindex": {"default": None}},
+        "metrics": [
+            {
+                "metric": PORT_STATUS_METRIC,
+                "label": "PON port status",
+                "oid": "1.3.6.1.2.1.2.2.1.8.{ifindex}",
+                "kind": "enum",
+                "values": profiles.IF_OPER_STATUS,
+                "liveness": True,
+            }
+        ],
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -321,23 +339,10 @@ def evaluate_ont(profile: dict, tables: OltTables, pon_index, onu_id):
         r["metric"] == PORT_STATUS_METRIC for r in readings
     ):
         # profiles without a per-port metric (ZTE: its IF-MIB ifIndex is not the
-        # ONU tables' PON index) still get the port status walked from IF-MIB
-        value, status, reason = profiles.IF_OPER_STATUS.get(
-            str(raw[PORT_STATUS_METRIC]), [str(raw[PORT_STATUS_METRIC]), "unknown"]
-        ) + [""]
-        readings.append(
-            {
-                "metric": PORT_STATUS_METRIC,
-                "label": "PON port status",
-                "value": value,
-                "raw": raw[PORT_STATUS_METRIC],
-                "unit": "",
-                "status": status,
-                "reason": reason,
-                "liveness": True,
-                "oid": None,
-                "decimals": 0,
-            }
+        # ONU tables' PON index) still get the port status walked from IF-MIB,
+        # evaluated as any profile metric is
+        readings += profiles.evaluate(
+            _PORT_STATUS_PROFILE, {PORT_STATUS_METRIC: raw[PORT_STATUS_METRIC]}
         )
     return readings, profiles.health(readings)
 
