@@ -46,7 +46,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import tracemalloc
 import types
@@ -307,25 +306,7 @@ def run_floor(olts, port, version, parallel, max_repetitions=50):
     exe = shutil.which("snmpbulkwalk")
     if not exe:
         return None, 0, 0
-    if version == "3":
-        auth = [
-            "-v3",
-            "-l",
-            "authPriv",
-            "-u",
-            V3_USER,
-            "-a",
-            "SHA",
-            "-A",
-            V3_AUTH,
-            "-x",
-            "AES",
-            "-X",
-            V3_PRIV,
-            "-n",
-        ]
-    else:
-        auth = ["-v2c", "-c"]
+    auth = bench_results.netsnmp_auth(version, V3_USER, V3_AUTH, V3_PRIV)
     base = [
         exe,
         "-m",
@@ -704,37 +685,6 @@ class Phases:
                 setattr(owner, attr, value)
 
 
-class RssSampler:
-    """Peak resident set size of this process while running (every 20 ms)."""
-
-    def __init__(self):
-        self.peak = self.start = self.read()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @staticmethod
-    def read():
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-    def _run(self):
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, self.read())
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.read())
-
-    @property
-    def growth_mb(self):
-        return (self.peak - self.start) / 2**20
-
-
 def backend_pid(cr):
     cr.execute("SELECT pg_backend_pid()")
     return cr.fetchone()[0]
@@ -749,7 +699,7 @@ def poll(env, sim_pid, *, trace=False, profiler=None):
     if trace:
         tracemalloc.start()
         tracemalloc.reset_peak()
-    with Phases(env) as phases, RssSampler() as rss:
+    with Phases(env) as phases, bench_results.RssSampler() as rss:
         if profiler:
             profiler.enable()
         started = time.perf_counter()
@@ -833,7 +783,7 @@ def memory_run(sim_pid, keep, olts, sim_port):
             cr.rollback()
     tracemalloc.start()
     tracemalloc.reset_peak()
-    with RssSampler() as rss:
+    with bench_results.RssSampler() as rss:
         wall, rows, failed = run_bulk_lib(olts[:keep], sim_port, "2c", 64)
     result["snmp_trace_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
     result["snmp_rss_mb"] = rss.growth_mb

@@ -31,7 +31,6 @@ import os
 import platform
 import subprocess
 import sys
-import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -101,37 +100,6 @@ def rows_for(size, tag):
     return out
 
 
-class RssSampler:
-    """Peak resident set size of this process while running (every 20 ms)."""
-
-    def __init__(self):
-        self.peak = self.start = self.read()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @staticmethod
-    def read():
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-    def _run(self):
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, self.read())
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.read())
-
-    @property
-    def growth_mb(self):
-        return (self.peak - self.start) / 2**20
-
-
 def db_marked():
     with contextlib.closing(odoo.sql_db.db_connect(Bench.db).cursor()) as cr:
         cr.execute("SELECT 1 FROM ir_config_parameter WHERE key = %s", [MARKER])
@@ -163,7 +131,7 @@ def night(registry, day, trace=False):
         if trace:
             tracemalloc.start()
             tracemalloc.reset_peak()
-        with RssSampler() as rss:
+        with bench_results.RssSampler() as rss:
             started = time.perf_counter()
             run = env["tc.reconciliation.run"]._tc_reconcile(day)
             seconds = time.perf_counter() - started

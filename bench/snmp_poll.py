@@ -125,25 +125,7 @@ def run_netsnmp(port, expected, *, version, parallel):
     for name, (onu, *_rest) in expected.items():
         # appended to the command after -c/-n: "<community|context> <agent> oids"
         lines.append(f"{name} {HOST}:{port} {' '.join(device_oids(onu))}")
-    if version == "3":
-        auth = [
-            "-v3",
-            "-l",
-            "authPriv",
-            "-u",
-            V3_USER,
-            "-a",
-            "SHA",
-            "-A",
-            V3_AUTH,
-            "-x",
-            "AES",
-            "-X",
-            V3_PRIV,
-            "-n",
-        ]
-    else:
-        auth = ["-v2c", "-c"]
+    auth = bench_results.netsnmp_auth(version, V3_USER, V3_AUTH, V3_PRIV)
     # xargs -L1: one snmpget per device line "<community|context> oid oid oid oid"
     cmd = [
         "xargs",

@@ -16,6 +16,7 @@ system group. No Odoo import; no network.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -339,12 +340,16 @@ def write_fleet(
 # ------------------------------------------------------------------ fixtures
 
 
+def _fixture_ont(vendor_id, port, onu_id, tail, *values):
+    """One ONT of a committed recording: its serial is the vendor id and ``tail``
+    (8 hex digits); ``values``: state, rx, tx, distance, last down cause."""
+    return Ont(port, onu_id, vendor_id + bytes.fromhex(tail), *values)
+
+
 def _hw_olt_a():
     up, down = Port(0, 1, 0), Port(0, 1, 1, up=False)
 
-    def ont(port, onu_id, tail, state, rx, tx, distance, cause):
-        serial = b"HWTC" + bytes.fromhex(tail)
-        return Ont(port, onu_id, serial, state, rx, tx, distance, cause)
+    ont = functools.partial(_fixture_ont, b"HWTC")
 
     onts = [
         ont(up, 0, "41424344", "online", -20.07, 2.05, 1520, "dying gasp"),
@@ -364,9 +369,7 @@ def _zte_olt_a():
     # gpon_1/2/2's IF-MIB ifIndex (268501248) is the ONU-table index of 1/1/1
     empty = Port(1, 2, 2)
 
-    def ont(port, onu_id, tail, state, rx, tx, distance, cause):
-        serial = b"ZTEG" + bytes.fromhex(tail)
-        return Ont(port, onu_id, serial, state, rx, tx, distance, cause)
+    ont = functools.partial(_fixture_ont, b"ZTEG")
 
     onts = [
         ont(up, 1, "C0A1B2C3", "working", -19.44, 2.26, 1235, "normal"),
