@@ -496,3 +496,64 @@ def test_parse_amount_rejects_bad_money(money):
 def test_ping(client, peer):
     assert client.ping(correlation_id="hc-1") == {"status": "ok"}
     assert peer.requests[-1].headers["x-correlation-id"] == "hc-1"
+
+
+# -- the peer's non-idempotent mode and injected faults (what the Odoo tests rely on)
+
+
+@pytest.fixture
+def raw_peer():
+    with DataPlanePeer(token=TOKEN, idempotent=False, fault_delay=0.6) as peer:
+        yield peer
+
+
+def _raw_client(peer, timeout=0.3):
+    return DataPlaneClient(peer.base_url, TOKEN, timeout=timeout)
+
+
+def test_non_idempotent_mode_every_new_key_is_a_new_effect(raw_peer):
+    client = _raw_client(raw_peer)
+    payload = {"job": "PJ-1"}
+    client.send_command("RetryProvisioning", payload, "k-1")
+    client.send_command("RetryProvisioning", payload, "k-2")
+    replay = client.send_command("RetryProvisioning", payload, "k-1")
+    assert replay.already_applied and replay.http_status == 409
+    assert [e.idempotency_key for e in raw_peer.effects] == ["k-1", "k-2"]
+
+
+def test_idempotent_mode_same_payload_under_another_key_is_no_new_effect(peer):
+    client = DataPlaneClient(peer.base_url, TOKEN, tenant_id=TENANT)
+    client.send_command("ApproveOrderReview", {"order_id": "O-1"}, "k-1")
+    again = client.send_command("ApproveOrderReview", {"order_id": "O-1"}, "k-2")
+    assert again.http_status == 200 and again.raw["already_applied"] is True
+    assert len(peer.effects_of("ApproveOrderReview")) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "effects"),
+    [
+        ("fail_before", TransientError, 0),
+        ("fail_after", TransientError, 1),
+        ("timeout_before", TransientError, 0),
+        ("timeout_after", TransientError, 1),
+    ],
+)
+def test_injected_faults_then_the_same_key_acts_once(raw_peer, fault, error, effects):
+    client = _raw_client(raw_peer)
+    raw_peer.inject(fault, command_type="RetryProvisioning")
+    with pytest.raises(error):
+        client.send_command("RetryProvisioning", {"job": "PJ-9"}, "key-9")
+    assert len(raw_peer.effects) == effects
+    result = client.send_command("RetryProvisioning", {"job": "PJ-9"}, "key-9")
+    assert result.already_applied == bool(effects)
+    assert len(raw_peer.effects) == 1
+
+
+def test_faults_wait_for_their_command_type(raw_peer):
+    client = _raw_client(raw_peer)
+    raw_peer.inject("fail_before", command_type="SuspendSubscription")
+    client.send_command("RetryProvisioning", {"job": "PJ-2"}, "k-a")
+    with pytest.raises(TransientError):
+        client.send_command("SuspendSubscription", {"s": "S-1"}, "k-b")
+    with pytest.raises(ValueError, match="fault must be one of"):
+        raw_peer.inject("explode")

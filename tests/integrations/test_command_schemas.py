@@ -36,6 +36,51 @@ VALID = {
         "subscription_id": None,
         "case_id": 3,
     },
+    "RetryProvisioning": {
+        "provisioning_job_id": "PJ-77",
+        "attempt": 2,
+        "note": "ONT replaced on site",
+        "diagnostics": "ONT online, rx -21.5 dBm",
+        "order_id": "ORD-9",
+        "subscription_id": None,
+        "requested_by": "agent@example.com",
+        "case_id": 5,
+    },
+    "CreateInstallationAppointment": {
+        "appointment_ref": "APT/2026/0001",
+        "order_id": "ORD-9",
+        "job_ref": "JOB-31",
+        "window_start": "2026-12-07T08:00:00Z",
+        "window_end": "2026-12-07T10:00:00Z",
+        "technician_ref": "EMP-4",
+        "replaces_appointment_ref": None,
+        "case_id": 5,
+    },
+    "CancelInstallationAppointment": {
+        "appointment_ref": "APT/2026/0001",
+        "order_id": "ORD-9",
+        "job_ref": "JOB-31",
+        "reason": "rescheduled",
+        "case_id": 5,
+    },
+    "SuspendSubscription": {
+        "request_ref": "SUB/2026/0001",
+        "subscription_id": "SUB-42",
+        "reason": "chargeback",
+        "note": None,
+        "requested_by": "agent@example.com",
+        "approved_by": ["supervisor@example.com"],
+        "case_id": 5,
+    },
+    "ResumeSubscription": {
+        "request_ref": "SUB/2026/0002",
+        "subscription_id": "SUB-42",
+        "reason": "customer_request",
+        "note": "paid",
+        "requested_by": "agent@example.com",
+        "approved_by": ["supervisor@example.com"],
+        "case_id": None,
+    },
 }
 
 
@@ -57,6 +102,16 @@ def test_the_payloads_the_addons_send_are_valid(command_type):
         ("ApproveOrderReview", {"decision": "rejected"}, "decision: 'approved' was"),
         ("RejectOrderReview", {"reason": ""}, "reason: '' should be non-empty"),
         ("RejectOrderReview", {"order_id": False}, "order_id: False is not of type"),
+        ("RetryProvisioning", {"attempt": 0}, "attempt: 0 is less than the minimum"),
+        ("RetryProvisioning", {"case_id": None}, "case_id: None is not of type"),
+        (
+            "CreateInstallationAppointment",
+            {"window_start": "2026-12-07 08:00"},
+            "window_start: '2026-12-07 08:00' does not match",
+        ),
+        ("CancelInstallationAppointment", {"reason": "x"}, "reason: 'x' is not one"),
+        ("SuspendSubscription", {"approved_by": []}, "approved_by: [] should be non"),
+        ("ResumeSubscription", {"subscription_id": ""}, "subscription_id: '' should"),
     ],
 )
 def test_a_wrong_field_is_named_with_what_is_wrong(command_type, change, expected):

@@ -35,6 +35,39 @@ _DECISION = {
     },
 }
 
+# an instant in UTC, to the second: "2026-12-07T08:00:00Z"
+_INSTANT = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+}
+_NOTE = {"type": ["string", "null"], "maxLength": 4000}
+_CASE_REQUIRED = dict(_CASE, type="integer")
+
+
+def _object(required, **properties):
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(required),
+        "properties": properties,
+    }
+
+
+_APPOINTMENT = {
+    "appointment_ref": dict(_TEXT, maxLength=64),
+    "order_id": dict(_TEXT, maxLength=128),
+    "job_ref": dict(_TEXT, maxLength=64),
+}
+_SUBSCRIPTION = {
+    "request_ref": dict(_TEXT, maxLength=64),
+    "subscription_id": dict(_TEXT, maxLength=128),
+    "reason": {"enum": ["fraud_review", "chargeback", "customer_request", "other"]},
+    "note": _NOTE,
+    "requested_by": _TEXT,
+    "approved_by": {"type": "array", "minItems": 1, "items": _TEXT},
+    "case_id": _CASE,
+}
+
 SCHEMAS: dict[str, dict] = {
     "ApproveOrderReview": dict(
         copy.deepcopy(_DECISION),
@@ -60,6 +93,55 @@ SCHEMAS: dict[str, dict] = {
             "case_id": _CASE,
         },
     },
+    "RetryProvisioning": _object(
+        [
+            "provisioning_job_id",
+            "attempt",
+            "note",
+            "diagnostics",
+            "requested_by",
+            "case_id",
+        ],
+        provisioning_job_id=dict(_TEXT, maxLength=128),
+        attempt={"type": "integer", "minimum": 1},
+        note=_NOTE,
+        diagnostics=_NOTE,
+        order_id=_REF,
+        subscription_id=_REF,
+        requested_by=_TEXT,
+        case_id=_CASE_REQUIRED,
+    ),
+    "CreateInstallationAppointment": _object(
+        [
+            "appointment_ref",
+            "order_id",
+            "job_ref",
+            "window_start",
+            "window_end",
+            "technician_ref",
+            "case_id",
+        ],
+        window_start=_INSTANT,
+        window_end=_INSTANT,
+        technician_ref=dict(_TEXT, maxLength=64),
+        replaces_appointment_ref={"type": ["string", "null"], "maxLength": 64},
+        case_id=_CASE,
+        **_APPOINTMENT,
+    ),
+    "CancelInstallationAppointment": _object(
+        ["appointment_ref", "order_id", "job_ref", "reason", "case_id"],
+        reason={"enum": ["rescheduled", "job_cancelled"]},
+        case_id=_CASE,
+        **_APPOINTMENT,
+    ),
+    "SuspendSubscription": _object(
+        ["request_ref", "subscription_id", "reason", "requested_by", "approved_by"],
+        **_SUBSCRIPTION,
+    ),
+    "ResumeSubscription": _object(
+        ["request_ref", "subscription_id", "reason", "requested_by", "approved_by"],
+        **_SUBSCRIPTION,
+    ),
 }
 for _schema in SCHEMAS.values():
     Draft202012Validator.check_schema(_schema)

@@ -22,6 +22,7 @@ from ..lib.api_client import (
 _logger = logging.getLogger(__name__)
 
 COMMAND_STATES = [
+    ("waiting", "Waiting for an earlier command"),
     ("pending", "To send"),
     ("retry", "Retry scheduled"),
     ("acked", "Acknowledged"),
@@ -32,7 +33,15 @@ COMMAND_STATES = [
 SENDABLE = ("pending", "retry")
 # what the command is: fixed at creation, for everyone (superuser included)
 IMMUTABLE = frozenset(
-    {"name", "idempotency_key", "payload", "correlation_id", "res_model", "res_id"}
+    {
+        "name",
+        "idempotency_key",
+        "payload",
+        "correlation_id",
+        "res_model",
+        "res_id",
+        "after_command_id",
+    }
 )
 
 
@@ -68,6 +77,14 @@ class TcCommand(models.Model):
     res_model = fields.Char("Related model", readonly=True, index=True)
     res_id = fields.Many2oneReference(
         "Related record", model_field="res_model", readonly=True, index=True
+    )
+    after_command_id = fields.Many2one(
+        "tc.command",
+        "Sent after",
+        readonly=True,
+        index="btree_not_null",
+        help="This command waits until that one is acknowledged (e.g. the old "
+        "appointment is cancelled only once the new one is booked).",
     )
     state = fields.Selection(
         COMMAND_STATES,
@@ -108,10 +125,39 @@ class TcCommand(models.Model):
     # -- outbox ------------------------------------------------------------------------
     @api.model
     def _tc_enqueue(
-        self, command_type, payload, record=None, ticket=None, correlation_id=None
+        self,
+        command_type,
+        payload,
+        record=None,
+        ticket=None,
+        correlation_id=None,
+        idempotency_key=None,
+        after=None,
     ):
         """Write the command in the current transaction and queue its sending
-        (the job row commits with it, so nothing is sent for a rolled back change)."""
+        (the job row commits with it, so nothing is sent for a rolled back change).
+
+        ``idempotency_key``: the caller's key for one decision (say, the retry of
+        one provisioning attempt), so that the same decision made twice (a double
+        click, two people) finds the command already written instead of sending a
+        second one; the unique key decides under concurrency. Without it, a new
+        random key. ``after``: a command this one must follow; it waits
+        (``waiting``) until that one is acknowledged."""
+        if idempotency_key:
+            known = self.sudo().search(
+                [("idempotency_key", "=", idempotency_key)], limit=1
+            )
+            if known:
+                if known.name != command_type:
+                    raise UserError(
+                        self.env._(
+                            "The idempotency key of %(command)s is already used by "
+                            "command %(other)s.",
+                            command=command_type,
+                            other=known.display_name,
+                        )
+                    )
+                return known
         # the person whose change queues the command may not read cases (a finance
         # approver): the outbox is system bookkeeping, read the case as such
         ticket = (ticket or self.env["helpdesk.ticket"]).sudo()
@@ -130,28 +176,45 @@ class TcCommand(models.Model):
                     record=record.display_name if record else "-",
                 )
             )
-        command = self.sudo().create(
-            {
-                "name": command_type,
-                "payload": json.dumps(payload, default=str, sort_keys=True),
-                "correlation_id": correlation_id
-                or ticket.tc_correlation_id
-                or uuid.uuid4().hex,
-                "ticket_id": ticket.id or False,
-                "res_model": record._name if record else False,
-                "res_id": record.id if record else False,
-            }
-        )
+        after = (after or self.browse()).sudo()
+        waits = bool(after) and after.state != "acked"
+        vals = {
+            "name": command_type,
+            "payload": json.dumps(payload, default=str, sort_keys=True),
+            "correlation_id": correlation_id
+            or ticket.tc_correlation_id
+            or uuid.uuid4().hex,
+            "ticket_id": ticket.id or False,
+            "res_model": record._name if record else False,
+            "res_id": record.id if record else False,
+            "after_command_id": after.id or False,
+            "state": "waiting" if waits else "pending",
+        }
+        if idempotency_key:
+            vals["idempotency_key"] = idempotency_key
+        command = self.sudo().create(vals)
         if ticket:
             ticket._tc_timeline(
                 "command",
-                "%s queued" % command_type,
+                "%s queued%s"
+                % (command_type, " after %s" % after.name if waits else ""),
                 res_model=command._name,
                 res_id=command.id,
                 correlation_id=command.correlation_id,
             )
-        command._tc_schedule()
+        if not waits:
+            command._tc_schedule()
         return command
+
+    def _tc_release_followers(self):
+        """This command is acknowledged: the commands waiting for it go out."""
+        followers = self.sudo().search(
+            [("after_command_id", "in", self.ids), ("state", "=", "waiting")]
+        )
+        if followers:
+            followers.write({"state": "pending"})
+            followers._tc_schedule()
+        return followers
 
     def _tc_schedule(self, eta=None):
         # the job runs as the system (it writes the command's state), whoever
@@ -173,6 +236,13 @@ class TcCommand(models.Model):
             return self.sudo()._tc_job_send()
         self.ensure_one()
         self._tc_lock()
+        before = self.after_command_id
+        if before and before.state != "acked" and self.state in SENDABLE + ("waiting",):
+            # never ahead of the command it follows (a supervisor's retry
+            # included): released by that one's ack
+            if self.state != "waiting":
+                self.write({"state": "waiting", "next_attempt_at": False})
+            return "waiting for %s (%s)" % (before.name, before.state)
         if self.state not in SENDABLE:
             return "nothing to do: command is %s" % self.state
         settings = self.env["tc.settings"]._get()
@@ -218,6 +288,8 @@ class TcCommand(models.Model):
             "%s acknowledged%s"
             % (self.name, " (already applied)" if result.already_applied else "")
         )
+        self._tc_on_acked(result)
+        self._tc_release_followers()
         _logger.info(
             "tc.command %s %s acked (HTTP %s) [correlation_id=%s]",
             self.id,
@@ -226,6 +298,12 @@ class TcCommand(models.Model):
             self.correlation_id,
         )
         return "acked"
+
+    def _tc_on_acked(self, result):
+        """Hook: the data plane accepted this command (``result``: its
+        ``CommandResult``). The records that queued it extend this to show the
+        answer on their case; the state itself comes from the confirming event."""
+        return True
 
     def _tc_timeout(self):
         """Seconds (connect and read); ``tc_integrations.command_timeout``."""

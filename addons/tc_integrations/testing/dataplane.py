@@ -6,7 +6,8 @@ thread. It implements the endpoints used by
 
 - ``GET /health``
 - ``POST /commands``     (idempotent on ``Idempotency-Key``: a replay with the
-  same body answers 409 with the first answer, another body answers 422)
+  same body answers 409 with the first answer, another body answers 422) and
+  ``POST /commands/<type>`` (the payload as body)
 - ``GET /events?after=&limit=``                 paged ``{"events", "next_cursor",
   "has_more"}``
 - ``GET /reconciliation/mismatches?date=&cursor=&limit=``  paged ``{"date",
@@ -14,7 +15,17 @@ thread. It implements the endpoints used by
   [...]}``; ``peer.script_page(day, cursor, ...)`` makes one page bad on demand
 
 Every request is recorded (``peer.requests``) so tests can assert what
-actually reached the wire. ``peer.script(...)`` queues canned answers (status,
+actually reached the wire, and every command the service carried out is an
+*effect* (``peer.effects``), so tests can count what happened at the receiver.
+``DataPlanePeer(idempotent=False)`` is the non-idempotent mode: every accepted
+command with a new idempotency key is a new effect (a retry of provisioning
+starts a new attempt), so only the key keeps a decision from acting twice. In
+the default mode a command equal to one already carried out (same type and
+payload) under another key answers 200 ``already_applied`` without a new effect,
+as a naturally idempotent operation would. ``peer.inject(kind, ...)`` queues
+faults on commands: ``fail_before`` (503, nothing done), ``fail_after`` (done,
+then 500), ``timeout_before`` (no answer in time, nothing done) and
+``timeout_after`` (done, then no answer in time; ``fault_delay`` seconds). ``peer.script(...)`` queues canned answers (status,
 body, headers, delay) for a method and path, to exercise error handling.
 ``peer.deliver_webhook(...)`` lets the data plane push a Standard Webhooks
 delivery to a receiver URL; its signer is written independently of
@@ -126,6 +137,19 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _dispatch
 
 
+FAULTS = ("fail_before", "fail_after", "timeout_before", "timeout_after")
+
+
+@dataclass
+class Effect:
+    """One command the service carried out."""
+
+    command_type: str
+    payload: dict
+    idempotency_key: str
+    command_id: str
+
+
 def _error(status, code, message, headers=None):
     return Scripted(
         status, {"error": {"code": code, "message": message}}, headers or {}
@@ -136,9 +160,19 @@ class DataPlanePeer:
     """Start with ``with DataPlanePeer(token=...) as peer:``; see module doc."""
 
     def __init__(
-        self, token="peer-token", tenant_id=None, events=None, mismatches=None
+        self,
+        token="peer-token",
+        tenant_id=None,
+        events=None,
+        mismatches=None,
+        idempotent=True,
+        fault_delay=2.0,
     ):
         self.token = token
+        self.idempotent = idempotent
+        self.fault_delay = fault_delay
+        self.effects = []  # Effect, in the order they were carried out
+        self._faults = deque()  # (kind, command type or None)
         self.tenant_id = tenant_id
         self.events = list(events or [])
         # {"YYYY-MM-DD": [mismatch, ...]}
@@ -218,6 +252,26 @@ class DataPlanePeer:
                     Scripted(status, body, {}, 0.0, content_type)
                 )
 
+    def inject(self, kind, times=1, command_type=None):
+        """Queue ``times`` faults of ``kind`` (one of ``FAULTS``) for the next
+        commands (of ``command_type`` only, when given), in order."""
+        if kind not in FAULTS:
+            raise ValueError("fault must be one of %s, not %r" % (FAULTS, kind))
+        with self._lock:
+            self._faults.extend([(kind, command_type)] * times)
+
+    def effects_of(self, command_type):
+        with self._lock:
+            return [e for e in self.effects if e.command_type == command_type]
+
+    def _take_fault(self, command_type):
+        with self._lock:
+            for fault in self._faults:
+                if fault[1] in (None, command_type):
+                    self._faults.remove(fault)
+                    return fault[0]
+        return None
+
     def requests_to(self, path, method=None):
         with self._lock:
             return [
@@ -285,6 +339,25 @@ class DataPlanePeer:
             or not isinstance(body.get("payload"), dict)
         ):
             return _error(422, "invalid_command", "need type and payload")
+        fault = self._take_fault(body["type"])
+        if fault == "fail_before":
+            return _error(503, "unavailable", "injected: failed before any effect")
+        if fault == "timeout_before":
+            return Scripted(
+                503,
+                {"error": {"code": "timeout", "message": "injected"}},
+                delay=self.fault_delay,
+            )
+        answer = self._apply(key, body)
+        if fault == "fail_after":
+            return _error(500, "internal", "injected: failed after the effect")
+        if fault == "timeout_after":
+            return Scripted(answer.status, answer.body, delay=self.fault_delay)
+        return answer
+
+    def _apply(self, key, body):
+        """Carry out the command once per idempotency key (and, in the
+        idempotent mode, once per type and payload)."""
         with self._lock:
             known = self.commands.get(key)
             if known is not None:
@@ -294,12 +367,20 @@ class DataPlanePeer:
                         422, "idempotency_key_reused", "key used with another payload"
                     )
                 return Scripted(409, answer)
+            if self.idempotent:
+                for first_body, answer in self.commands.values():
+                    if first_body == body:
+                        self.commands[key] = (body, answer)
+                        return Scripted(200, dict(answer, already_applied=True))
             answer = {
                 "command_id": "cmd_%d" % (len(self.commands) + 1),
                 "status": "completed",
                 "result": {"type": body["type"], "echo": body["payload"]},
             }
             self.commands[key] = (body, answer)
+            self.effects.append(
+                Effect(body["type"], body["payload"], key, answer["command_id"])
+            )
         return Scripted(201, answer)
 
     def _page(self, items, cursor, limit):
