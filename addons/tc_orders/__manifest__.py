@@ -3,7 +3,7 @@
 {
     "name": "TC Ops Orders",
     "summary": "Order review queue and maker-checker approvals for refunds and credits",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "ISP Operations",
     "website": "https://github.com/tc-ops/tc-ops",
     "author": "TC Ops",
@@ -15,6 +15,7 @@
         "data/tc_orders_data.xml",
         "views/tc_adjustment_request_views.xml",
         "views/tc_order_review_views.xml",
+        "views/tc_subscription_request_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/tc_orders_demo.xml"],

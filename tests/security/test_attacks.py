@@ -389,6 +389,131 @@ def test_4_maker_cannot_approve_own_request(clients, db):
     assert after == before
 
 
+def _suspension_state(db, request_id):
+    return (
+        db.value(
+            "SELECT state FROM tc_subscription_request WHERE id = %s", (request_id,)
+        ),
+        db.all(
+            "SELECT id, status, done_by, reviewed_date FROM tier_review"
+            " WHERE model = 'tc.subscription.request' AND res_id = %s ORDER BY id",
+            (request_id,),
+        ),
+        db.value(
+            "SELECT count(*) FROM tc_command WHERE res_model = 'tc.subscription.request'"
+            " AND res_id = %s",
+            (request_id,),
+        ),
+    )
+
+
+@pytest.mark.parametrize("maker", ["supervisor", "manager"])
+def test_4_maker_cannot_approve_own_suspension(clients, db, maker):
+    """A supervisor (or manager) asks to suspend a service, then approves it
+    themselves by every path a browser reaches: the button, OCA's comment wizard
+    (naming the step), the step itself, the state, OCA's validation methods, a
+    command written by hand. Nothing moves and nothing is sent; then another person
+    approves it and the command is queued (the path works for a checker)."""
+    client = clients(maker)
+    request_id, error = client.try_call(
+        "tc.subscription.request",
+        "create",
+        {
+            "action": "suspend",
+            "subscription_ref": f"SUB-SEC-{RUN}-{maker}",
+            "reason": "fraud_review",
+            "note": "sec: suspend and approve it myself",
+        },
+        context=CRAFTED_CONTEXT,
+    )
+    assert not error, error
+    _result, error = client.try_call(
+        "tc.subscription.request",
+        "action_submit",
+        [request_id],
+        context=CRAFTED_CONTEXT,
+    )
+    assert not error, error
+    before = _suspension_state(db, request_id)
+    assert before[0] == "to_approve" and before[1] and before[2] == 0
+    review_ids = [row["id"] for row in before[1]]
+    attempts = [
+        ("tc.subscription.request", "validate_tier", [[request_id]], {}),
+        ("tc.subscription.request", "_validate_tier", [[request_id]], {}),
+        ("tc.subscription.request", "request_validation", [[request_id]], {}),
+        ("tc.subscription.request", "restart_validation", [[request_id]], {}),
+        ("tc.subscription.request", "write", [[request_id], {"state": "approved"}], {}),
+        (
+            "tc.subscription.request",
+            "write",
+            [[request_id], {"validation_status": "validated"}],
+            {},
+        ),
+        (
+            "tier.review",
+            "write",
+            [review_ids, {"status": "approved", "done_by": client.uid}],
+            {},
+        ),
+        (
+            "tc.command",
+            "create",
+            [
+                {
+                    "name": "SuspendSubscription",
+                    "payload": "{}",
+                    "res_model": "tc.subscription.request",
+                    "res_id": request_id,
+                }
+            ],
+            {},
+        ),
+    ]
+    for model, method, args, kwargs in attempts:
+        client.try_call(model, method, *args, context=CRAFTED_CONTEXT, **kwargs)
+        assert _suspension_state(db, request_id) == before, (model, method)
+    # OCA's comment wizard, filled in by hand with the maker's own step
+    wizard_id, _error = client.try_call(
+        "comment.wizard",
+        "create",
+        {
+            "res_model": "tc.subscription.request",
+            "res_id": request_id,
+            "review_ids": [(6, 0, review_ids)],
+            "validate_reject": "validate",
+            "comment": "approving my own",
+        },
+        context=CRAFTED_CONTEXT,
+    )
+    if wizard_id:
+        client.try_call(
+            "comment.wizard", "add_comment", [wizard_id], context=CRAFTED_CONTEXT
+        )
+    assert _suspension_state(db, request_id) == before
+    # a checker (a person who is not the maker) approves: the path itself works
+    checker = clients("manager" if maker == "supervisor" else "supervisor")
+    action = checker.call(
+        "tc.subscription.request", "validate_tier", [request_id], context={}
+    )
+    defaults = {
+        key[len("default_") :]: value
+        for key, value in action["context"].items()
+        if key.startswith("default_")
+    }
+    wizard_id = checker.call(
+        "comment.wizard",
+        "create",
+        dict(defaults, comment="checked the evidence"),
+        context=action["context"],
+    )
+    checker.call("comment.wizard", "add_comment", [wizard_id], context={})
+    state, reviews, commands = _suspension_state(db, request_id)
+    assert state == "approved"
+    assert all(row["status"] == "approved" for row in reviews)
+    assert {row["done_by"] for row in reviews} == {checker.uid}
+    assert commands == 1
+
+
 # --------------------------------------------------------------------------------------
 # 5. a supervisor rewrites an outbound command and an inbound event, then retries
 # --------------------------------------------------------------------------------------

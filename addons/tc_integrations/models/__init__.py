@@ -22,3 +22,4 @@ from . import mail_message
 from . import tc_legacy_subscription
 from . import tc_legacy_import_run
 from . import res_config_settings
+from . import tc_subscription_request

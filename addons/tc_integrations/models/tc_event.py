@@ -45,6 +45,8 @@ FAILURE_KIND = {
     "RefundPosted": "payment_dispute",
     "PaymentDisputed": "payment_dispute",
     "DisputeClosed": "payment_dispute",
+    "SubscriptionSuspended": "general_inquiry",
+    "SubscriptionResumed": "general_inquiry",
 }
 
 

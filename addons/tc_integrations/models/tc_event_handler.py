@@ -34,6 +34,8 @@ HANDLERS = {
     "RefundPosted": "_on_refund_posted",
     "PaymentDisputed": "_on_payment_disputed",
     "DisputeClosed": "_on_dispute_closed",
+    "SubscriptionSuspended": "_on_subscription_suspended",
+    "SubscriptionResumed": "_on_subscription_resumed",
 }
 DISPUTE_OUTCOMES = ("won", "lost", "accepted")
 MAX_EVIDENCE = 10
@@ -372,6 +374,56 @@ class TcEventHandler(models.AbstractModel):
         event._tc_touch(request.ticket_id, "RefundPosted: %s posted" % ref)
         request.ticket_id._tc_close_cases()
         return "%s posted" % ref
+
+    # -- SubscriptionSuspended / SubscriptionResumed ----------------------------------------
+    def _on_subscription_suspended(self, event, data):
+        return self._subscription_changed(event, data, "suspend")
+
+    def _on_subscription_resumed(self, event, data):
+        return self._subscription_changed(event, data, "resume")
+
+    @api.model
+    def _subscription_changed(self, event, data, action):
+        """The subscription service carried out a suspension or resumption: it
+        confirms the approved request(s) for that subscription (the one it names
+        with ``request_ref``, when it does) and goes on their cases' timelines.
+        TC Ops keeps no subscription state: without a request (the service
+        suspended it on its own, say for non-payment) the open cases of that
+        subscription are told and nothing else changes."""
+        done = "suspended" if action == "suspend" else "resumed"
+        sub = _ref(data, "subscription_id")
+        if not sub:
+            raise _malformed("%s without subscription_id" % event.event_type)
+        Request = self.env["tc.subscription.request"].sudo()
+        domain = [("subscription_ref", "=", sub), ("action", "=", action)]
+        request_ref = _ref(data, "request_ref")
+        if request_ref:
+            named = Request.search(domain + [("name", "=", request_ref)], limit=1)
+            if not named:
+                raise Permanent(
+                    "%s names %s, a request TC never made for %s: check the "
+                    "subscription in the subscription service, then ignore this event"
+                    % (event.event_type, request_ref, sub)
+                )
+            if named.state == "confirmed":
+                return "%s was already confirmed" % request_ref
+            if named.state != "approved":
+                raise Deferred(
+                    "%s is %s, not approved yet" % (request_ref, named.state),
+                    tickets=named.ticket_id,
+                )
+            requests = named
+        else:
+            requests = Request.search(domain + [("state", "=", "approved")])
+        text = "%s: subscription %s %s" % (event.event_type, sub, done)
+        if not requests:
+            cases = self._open_cases([("tc_subscription_ref", "=", sub)])
+            event._tc_touch(cases, text + " (no request of TC Ops)")
+            return "No approved request; %d case(s) told" % len(cases)
+        requests._tc_mark_confirmed(event.event_id)
+        for request in requests:
+            event._tc_touch(request.ticket_id, "%s (%s)" % (text, request.name))
+        return "%s confirmed" % ", ".join(requests.mapped("name"))
 
     # -- PaymentDisputed / DisputeClosed -------------------------------------------------
     def _on_payment_disputed(self, event, data):

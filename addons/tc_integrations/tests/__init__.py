@@ -13,5 +13,6 @@ from . import (
     test_security,
     test_security_orders,
     test_settings,
+    test_subscription_requests,
     test_webhook,
 )

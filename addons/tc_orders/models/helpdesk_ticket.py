@@ -1,6 +1,7 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Cases: their refund/credit requests (buttons for the care team)."""
+"""Cases: their refund/credit requests and their requests to suspend or resume the
+customer's service (buttons for the care team)."""
 
 from odoo import fields, models
 from odoo.exceptions import AccessError
@@ -19,6 +20,18 @@ class HelpdeskTicket(models.Model):
     tc_adjustment_count = fields.Integer(
         compute="_compute_tc_adjustment_count", groups="tc_care.group_agent"
     )
+
+    tc_subscription_request_count = fields.Integer(
+        compute="_compute_tc_subscription_request_count", groups="tc_care.group_agent"
+    )
+
+    def _compute_tc_subscription_request_count(self):
+        data = self.env["tc.subscription.request"]._read_group(
+            [("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"]
+        )
+        counts = {ticket.id: count for ticket, count in data}
+        for ticket in self:
+            ticket.tc_subscription_request_count = counts.get(ticket.id, 0)
 
     def _compute_tc_adjustment_count(self):
         data = self.env["tc.adjustment.request"]._read_group(
@@ -63,4 +76,33 @@ class HelpdeskTicket(models.Model):
             "domain": [("ticket_id", "=", self.id)],
             "context": {"default_ticket_id": self.id},
             "name": self.env._("Adjustment requests"),
+        }
+
+    def action_tc_request_subscription_change(self):
+        """Open a new request to suspend (or resume) the case's subscription."""
+        self.ensure_one()
+        self._tc_check_agent()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "tc.subscription.request",
+            "view_mode": "form",
+            "target": "current",
+            "context": {
+                "default_ticket_id": self.id,
+                "default_partner_id": self.commercial_partner_id.id,
+                "default_subscription_ref": self.tc_subscription_ref,
+            },
+            "name": self.env._("Suspend / resume service"),
+        }
+
+    def action_tc_view_subscription_requests(self):
+        self.ensure_one()
+        self._tc_check_agent()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "tc.subscription.request",
+            "view_mode": "list,form",
+            "domain": [("ticket_id", "=", self.id)],
+            "context": {"default_ticket_id": self.id},
+            "name": self.env._("Subscription requests"),
         }

@@ -24,6 +24,13 @@ class TcAdjustmentRequest(models.Model):
         related="company_id.currency_id", string="Company currency"
     )
 
+    def _tc_before_submit(self):
+        # the tiers compare amount_company: convert at the rate of the day it is
+        # submitted, not of the day the draft was written
+        self.env.add_to_compute(self._fields["amount_company"], self)
+        self._recompute_recordset(["amount_company"])
+        return super()._tc_before_submit()
+
     @api.depends("amount", "currency_id", "company_id")
     def _compute_amount_company(self):
         for rec in self:

@@ -9,5 +9,5 @@ class TierDefinition(models.Model):
     @api.model
     def _get_tier_validation_model_names(self):
         res = super()._get_tier_validation_model_names()
-        res.append("tc.adjustment.request")
+        res += ["tc.adjustment.request", "tc.subscription.request"]
         return res

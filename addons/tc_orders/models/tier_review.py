@@ -1,24 +1,29 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Approval steps (OCA tier.review) of our models: written only by our workflow."""
+"""Approval steps (OCA tier.review) of our maker-checker models (those inheriting
+tc.maker.checker.mixin): written only by our workflow, never reviewed by the maker."""
 
 from odoo import api, models
 from odoo.exceptions import AccessError
 
 from .tc_trust import is_trusted
 
-# models whose reviews only our workflow methods may change
-GUARDED_MODELS = ("tc.adjustment.request",)
-
 
 class TierReview(models.Model):
     _inherit = "tier.review"
+
+    @api.model
+    def _tc_guarded(self, model_name):
+        """Whether the reviews of ``model_name`` are ours (only our workflow
+        methods change them)."""
+        model = self.env.get(model_name) if model_name else None
+        return model is not None and getattr(model, "_tc_maker_checker", False)
 
     def _get_reviewers(self):
         """The maker never reviews their own request: OCA's reviewers of a tier do
         not exclude the requester (a supervisor's own refund would list them)."""
         reviewers = super()._get_reviewers()
-        if self.model in GUARDED_MODELS and self.res_id:
+        if self._tc_guarded(self.model) and self.res_id:
             record = self.env[self.model].browse(self.res_id).sudo()
             reviewers -= record.maker_id
         return reviewers
@@ -32,10 +37,10 @@ class TierReview(models.Model):
         as superuser. A person's own write, create or unlink is refused."""
         if self.env.su or is_trusted():
             return
-        if any(model in GUARDED_MODELS for model in self.mapped("model")):
+        if any(self._tc_guarded(model) for model in self.mapped("model")):
             raise AccessError(
                 self.env._(
-                    "Approvals of adjustment requests can only be %(what)s through "
+                    "Approvals of requests can only be %(what)s through "
                     "the Approve / Reject buttons, with a comment.",
                     what=what,
                 )
@@ -45,20 +50,19 @@ class TierReview(models.Model):
         if not (self.env.su or is_trusted()):
             raise AccessError(
                 self.env._(
-                    "Approvals of adjustment requests are created by submitting "
-                    "the request."
+                    "Approvals of requests are created by submitting the request."
                 )
             )
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any(vals.get("model") in GUARDED_MODELS for vals in vals_list):
+        if any(self._tc_guarded(vals.get("model")) for vals in vals_list):
             self._tc_refuse_new()
         return super().create(vals_list)
 
     def write(self, vals):
         self._tc_guard(self.env._("changed"))
-        if vals.get("model") in GUARDED_MODELS:
+        if self._tc_guarded(vals.get("model")):
             self._tc_refuse_new()  # moving another model's review onto ours
         return super().write(vals)
 

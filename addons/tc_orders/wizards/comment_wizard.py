@@ -6,7 +6,6 @@ from odoo import models
 from odoo.exceptions import UserError
 
 from ..models.tc_trust import trusted
-from ..models.tier_review import GUARDED_MODELS
 
 
 class CommentWizard(models.TransientModel):
@@ -18,7 +17,7 @@ class CommentWizard(models.TransientModel):
         may decide on that request (the request checks who may), then runs OCA's
         flow under the server-side trusted flag that tier.review requires."""
         self.ensure_one()
-        if self.res_model not in GUARDED_MODELS:
+        if not self.env["tier.review"]._tc_guarded(self.res_model):
             return super().add_comment()
         if self.validate_reject not in ("validate", "reject"):
             raise UserError(self.env._("Approve or reject: nothing else to do here."))

@@ -1,9 +1,10 @@
 # Copyright 2026 TC Ops
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Adjustment requests on top of OCA base_tier_validation (maker-checker): one
+"""The approval steps of maker-checker requests (OCA base_tier_validation): one
 person decides one step at a time, never as the maker and never two steps of the
 same request, always with a comment; "awaiting my approval" as one query; approval
-activities derived from the reviews; OCA's own buttons and context switches closed."""
+activities derived from the reviews; OCA's own buttons and context switches closed.
+Shared by adjustment and subscription requests (tc.maker.checker.mixin)."""
 
 from lxml import etree
 
@@ -13,8 +14,18 @@ from odoo.exceptions import AccessError, UserError
 from .tc_trust import is_trusted, trusted
 
 
-class TcAdjustmentRequest(models.Model):
-    _inherit = "tc.adjustment.request"
+class TcMakerCheckerMixin(models.AbstractModel):
+    _inherit = "tc.maker.checker.mixin"
+
+    # each model: its approval activity type, and what the activity says
+    _tc_approval_activity = None
+
+    def _tc_approval_summary(self):
+        return self.env._("Approve %(name)s", name=self.name)
+
+    def _tc_on_approved(self):
+        """Hook: the last step approved (the request is ``approved``)."""
+        return True
 
     def _tc_write_state(self, vals):
         # OCA's need_validation has no dependencies: a value cached before the
@@ -23,7 +34,7 @@ class TcAdjustmentRequest(models.Model):
         # our state machine decides; OCA's under-validation check would refuse
         # "rejected", which is not one of its target states
         return super(
-            TcAdjustmentRequest, self.with_context(skip_validation_check=True)
+            TcMakerCheckerMixin, self.with_context(skip_validation_check=True)
         )._tc_write_state(vals)
 
     @api.model
@@ -183,10 +194,7 @@ class TcAdjustmentRequest(models.Model):
             self.review_ids._compute_can_review()
         if self.validation_status == "validated" and self.state == "to_approve":
             self._set_state("approved", approved_at=fields.Datetime.now())
-            self.sudo().message_post(
-                body=self.env._("Approved: waiting for the billing system to post it."),
-                subtype_xmlid="mail.mt_note",
-            )
+            self._tc_on_approved()
         self._tc_sync_approval_activities()
         return result
 
@@ -210,7 +218,7 @@ class TcAdjustmentRequest(models.Model):
         """Each reviewer of a pending step has an approval activity, nobody else.
         OCA only posts messages, and in 18.0 a later tier is not always told
         (server-ux #1329): we derive the activities from the reviews each time."""
-        act_type = self.env.ref("tc_orders.mail_act_adjustment_approval")
+        act_type = self.env.ref(self._tc_approval_activity)
         Activity = self.env["mail.activity"].sudo()
         for rec in self:
             pending = (
@@ -245,13 +253,7 @@ class TcAdjustmentRequest(models.Model):
                             "res_id": rec.id,
                             "activity_type_id": act_type.id,
                             "user_id": user.id,
-                            "summary": self.env._(
-                                "Approve %(kind)s %(name)s: %(amount)s %(cur)s",
-                                kind=dict(rec._fields["kind"].selection)[rec.kind],
-                                name=rec.name,
-                                amount=rec.amount,
-                                cur=rec.currency_id.name,
-                            ),
+                            "summary": rec._tc_approval_summary(),
                             "date_deadline": fields.Date.context_today(rec),
                         }
                         for user in missing
