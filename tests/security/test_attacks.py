@@ -506,7 +506,16 @@ def test_4_maker_cannot_approve_own_suspension(clients, db, maker):
         dict(defaults, comment="checked the evidence"),
         context=action["context"],
     )
-    checker.call("comment.wizard", "add_comment", [wizard_id], context={})
+    answer = checker.json_raw(
+        "/web/dataset/call_kw/comment.wizard/add_comment",
+        {
+            "model": "comment.wizard",
+            "method": "add_comment",
+            "args": [[wizard_id]],
+            "kwargs": {},
+        },
+    ).json()
+    assert "error" not in answer, answer
     state, reviews, commands = _suspension_state(db, request_id)
     assert state == "approved"
     assert all(row["status"] == "approved" for row in reviews)
