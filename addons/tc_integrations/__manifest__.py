@@ -3,7 +3,7 @@
 {
     "name": "TC Ops Integrations",
     "summary": "Signed events, outbound commands, partner API, reconciliation, import",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "ISP Operations",
     "website": "https://github.com/tc-ops/tc-ops",
     "author": "TC Ops",
@@ -25,6 +25,7 @@
         "views/tc_reconciliation_views.xml",
         "views/tc_exception_views.xml",
         "views/helpdesk_ticket_views.xml",
+        "views/tc_provisioning_retry_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/tc_integrations_demo.xml"],

@@ -953,3 +953,151 @@ def test_7_settings_form_shows_no_secret(admin, server):
     text = json.dumps(values, default=str)
     for secret in (server.secret, server.secret.split("_", 1)[1], server.api_token):
         assert secret not in text
+
+
+# --------------------------------------------------------------------------------------
+# 8. RetryProvisioning (issue 20): one retry per failed attempt, by agents only
+# --------------------------------------------------------------------------------------
+def _provisioning_case(admin, db, job, members=True):
+    """A fresh open provisioning-failure case of job ``job`` (made by the admin),
+    unassigned, in a team of the demo agent (``members``) or in a new team of
+    nobody. (An existing team: Odoo caches each user's record-rule domains, and
+    helpdesk_mgmt does not clear that cache when a team's members change, so a
+    team made now would not count as the agent's until the cache is cleared.)"""
+    if members:
+        team = db.value(
+            "SELECT r.helpdesk_ticket_team_id FROM helpdesk_ticket_team_res_users_rel r"
+            " JOIN res_users u ON u.id = r.res_users_id"
+            " JOIN helpdesk_ticket_team t ON t.id = r.helpdesk_ticket_team_id"
+            " WHERE u.login = %s AND t.name::text NOT LIKE '%%Sec retry%%'"
+            " ORDER BY r.helpdesk_ticket_team_id LIMIT 1",
+            (LOGINS["agent"],),
+        )
+        assert team, "the demo agent is in no team"
+    else:
+        team = admin.call(
+            "helpdesk.ticket.team", "create", {"name": f"Sec retry {job}"}
+        )
+    kind = db.value(
+        "SELECT id FROM helpdesk_ticket_type WHERE tc_code = 'provisioning_failure'"
+    )
+    return admin.call(
+        "helpdesk.ticket",
+        "create",
+        {
+            "name": f"Provisioning job {job} failed",
+            "description": "sec",
+            "type_id": kind,
+            "team_id": team,
+            "tc_provisioning_job_ref": job,
+            "user_id": False,  # unassigned: the team's agents may change it
+        },
+    )
+
+
+def _retries(db, job):
+    return db.all(
+        "SELECT id, idempotency_key, payload, create_uid FROM tc_command"
+        " WHERE name = 'RetryProvisioning' AND idempotency_key LIKE %s",
+        (f"retry-provisioning/{job}/%",),
+    )
+
+
+@pytest.mark.parametrize("role", ["portal", "technician", "dispatcher", "finance"])
+def test_8_retry_provisioning_as_a_role_without_it(clients, admin, db, role):
+    """Button, wizard and the wizard's confirm, with a crafted context: no command."""
+    job = f"PJ-SEC-{role}-{RUN}"
+    case = _provisioning_case(admin, db, job)
+    before = db.row("helpdesk_ticket", case)
+    client = clients(role)
+    _result, error = client.try_call(
+        "helpdesk.ticket",
+        "action_tc_retry_provisioning",
+        [case],
+        context=CRAFTED_CONTEXT,
+    )
+    assert error, f"{role} opened the retry wizard"
+    wizard, error = client.try_call(
+        "tc.provisioning.retry",
+        "create",
+        {"ticket_id": case, "note": "sec"},
+        context=dict(CRAFTED_CONTEXT, default_ticket_id=case),
+    )
+    if wizard:
+        client.try_call(
+            "tc.provisioning.retry", "action_confirm", [wizard], context=CRAFTED_CONTEXT
+        )
+    assert _retries(db, job) == []
+    after = db.row("helpdesk_ticket", case)
+    assert after["tc_waiting_for"] == before["tc_waiting_for"]
+    assert after["tc_provisioning_attempts"] == before["tc_provisioning_attempts"]
+
+
+def test_8_crafted_wizard_names_another_case_and_attempt(clients, admin, db):
+    """An agent's wizard naming a case of a team they are not in retries nothing;
+    a wizard sent with its own job and attempt values sends the case's."""
+    client = clients("agent")
+    foreign_job = f"PJ-SEC-foreign-{RUN}"
+    foreign = _provisioning_case(admin, db, foreign_job, members=False)
+    wizard, _error = client.try_call(
+        "tc.provisioning.retry",
+        "create",
+        {"ticket_id": foreign},
+        context=CRAFTED_CONTEXT,
+    )
+    if wizard:
+        shown, _error = client.try_call(
+            "tc.provisioning.retry", "read", [wizard], ["job_ref", "diagnostics"]
+        )
+        assert not shown or not any(shown[0][f] for f in ("job_ref", "diagnostics"))
+        _result, error = client.try_call(
+            "tc.provisioning.retry", "action_confirm", [wizard], context=CRAFTED_CONTEXT
+        )
+        assert error, "agent retried another team's case"
+    assert _retries(db, foreign_job) == []
+
+    own_job = f"PJ-SEC-own-{RUN}"
+    own = _provisioning_case(admin, db, own_job)
+    vals = {"ticket_id": own, "job_ref": foreign_job, "attempt": 99, "note": "sec"}
+    wizard, error = client.try_call(
+        "tc.provisioning.retry", "create", vals, context=CRAFTED_CONTEXT
+    )
+    if not wizard:  # refusing the crafted values is fine too
+        wizard = client.call("tc.provisioning.retry", "create", {"ticket_id": own})
+    client.call(
+        "tc.provisioning.retry", "action_confirm", [wizard], context=CRAFTED_CONTEXT
+    )
+    (command,) = _retries(db, own_job)
+    payload = json.loads(command["payload"])
+    assert command["idempotency_key"] == f"retry-provisioning/{own_job}/1"
+    assert (payload["provisioning_job_id"], payload["attempt"]) == (own_job, 1)
+    assert payload["case_id"] == own
+    assert payload["requested_by"] == LOGINS["agent"]
+    assert _retries(db, foreign_job) == []
+
+
+def test_8_concurrent_retries_of_one_attempt_make_one_command(admin, base, db):
+    """Four sessions of the same supervisor confirm a retry of the same case at the
+    same moment (two server workers): one command, the others are told it was done."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    from sec_common import Client  # noqa: PLC0415
+
+    job = f"PJ-SEC-race-{RUN}"
+    case = _provisioning_case(admin, db, job)
+    sessions = [Client(base, LOGINS["supervisor"]) for _ in range(4)]
+    wizards = [
+        s.call("tc.provisioning.retry", "create", {"ticket_id": case}) for s in sessions
+    ]
+
+    def confirm(pair):
+        session, wizard = pair
+        return session.try_call("tc.provisioning.retry", "action_confirm", [wizard])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(confirm, zip(sessions, wizards, strict=True)))
+    assert len(_retries(db, job)) == 1
+    errors = [error for _result, error in outcomes if error]
+    assert len(errors) == 3, outcomes
+    for error in errors:
+        assert "already retried" in error.message, error.message

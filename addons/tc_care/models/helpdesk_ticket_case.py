@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The case API: how any addon or system opens a case, closes cases and finds the
 customer a case is about. Events, polls, commands, the reconciliation, the exception
-queue and the partner API all go through these three methods (and
+queue and the partner API all go through these methods (open, close, reopen, customer) (and
 ``helpdesk.ticket.type._tc_get`` for the kind), so a case opened by a machine looks the
 same whoever opened it."""
 
@@ -57,6 +57,22 @@ class HelpdeskTicket(models.Model):
                 .search([("closed", "=", True)], order="sequence", limit=1)
             )
             cases.write({"stage_id": stage.id, "tc_waiting_for": False})
+        return cases.with_env(self.env)
+
+    def _tc_reopen_cases(self):
+        """Reopen those of these cases that are closed (the first open stage their
+        team may use, else the first open stage), as the system; return them. A
+        case that a system closed and that the same system now reports failing
+        again is reopened instead of duplicated (its history stays in one place)."""
+        cases = self.sudo().filtered(lambda case: case.stage_id.closed)
+        Stage = self.env["helpdesk.ticket.stage"].sudo()
+        for team, team_cases in cases.grouped("team_id").items():
+            stages = team.sudo()._get_applicable_stages() if team else Stage
+            stage = stages.filtered(lambda s: not s.closed).sorted("sequence")[:1]
+            stage = stage or Stage.search(
+                [("closed", "=", False)], order="sequence", limit=1
+            )
+            team_cases.write({"stage_id": stage.id, "closed_date": False})
         return cases.with_env(self.env)
 
     @api.model

@@ -203,11 +203,23 @@ class TcEventHandler(models.AbstractModel):
         case = self._open_cases(
             [("tc_provisioning_job_ref", "=", job_ref), ("type_id", "=", kind.id)]
         )[:1]
-        if case:
-            event._tc_touch(case, "ProvisioningFailed again for job %s" % job_ref)
-            return "Case %s already open" % case.display_name
-        equipment = self._equipment(data.get("equipment") or data)
         error = str(data.get("error") or data.get("reason") or "")[:500]
+        if case:
+            attempt = case._tc_count_provisioning_failure(event)
+            event._tc_touch(
+                case, "ProvisioningFailed again: attempt %d (%s)" % (attempt, error)
+            )
+            return "Case %s already open, attempt %d" % (case.display_name, attempt)
+        # the job failed again after its case was closed: that case, reopened
+        case = self.env["helpdesk.ticket"]._tc_closed_provisioning_case(job_ref)
+        if case:
+            case._tc_reopen_cases()
+            attempt = case._tc_count_provisioning_failure(event)
+            event._tc_touch(
+                case, "ProvisioningFailed again: attempt %d (%s)" % (attempt, error)
+            )
+            return "Case %s reopened, attempt %d" % (case.display_name, attempt)
+        equipment = self._equipment(data.get("equipment") or data)
         Ticket = self.env["helpdesk.ticket"]
         case = Ticket._tc_open_case(
             "provisioning_failure",
@@ -224,6 +236,7 @@ class TcEventHandler(models.AbstractModel):
             tc_equipment_id=equipment.id or False,
             correlation_id=event.correlation_id,
         )
+        case._tc_count_provisioning_failure(event, opened=True)
         event._tc_touch(case, "ProvisioningFailed: job %s (%s)" % (job_ref, error))
         if not equipment:
             self._propose_dispatch(case, "no equipment matches the event")

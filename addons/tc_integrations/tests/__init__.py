@@ -10,6 +10,7 @@ from . import (
     test_partner_api_jwt,
     test_polling,
     test_reconciliation,
+    test_retry_provisioning,
     test_security,
     test_security_orders,
     test_settings,
