@@ -7,9 +7,12 @@ receiver, in order, with injected faults."""
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import _super_send
+from odoo.tools import mute_logger
 
 from odoo.addons.tc_fieldops.tests.common import TcFieldopsCommon, dt
 from odoo.addons.tc_orders.tests.common import TcOrdersCase
@@ -300,6 +303,24 @@ class TestAppointments(TcFieldopsCommon, TcOrdersCase):
         self.assertEqual(
             self._effects(job), [(CREATE, appointment.name), (CANCEL, appointment.name)]
         )
+
+    def test_one_live_appointment_per_job_in_the_database(self):
+        """Two transactions confirming the same job cannot both book: the database
+        refuses a second requested / booked appointment of a job."""
+        job = self._scheduled()
+        self._confirm(job)
+        (live,) = self._appointments(job)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            self.env["tc.installation.appointment"].create(
+                {
+                    "task_id": job.id,
+                    "window_start": live.window_start,
+                    "window_end": live.window_end,
+                    "state": "booked",
+                }
+            )
+        with self.assertRaises(AccessError):
+            live.write({"window_start": dt("Fri 09:00")})
 
     def test_job_without_an_order_sends_nothing(self):
         no_order = self.env["helpdesk.ticket"].create(
