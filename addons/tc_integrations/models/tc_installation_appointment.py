@@ -66,7 +66,7 @@ class TcInstallationAppointment(models.Model):
     order_ref = fields.Char("Order", readonly=True)
     window_start = fields.Datetime(required=True, readonly=True)
     window_end = fields.Datetime(required=True, readonly=True)
-    technician_id = fields.Many2one("hr.employee", "Technician", readonly=True)
+    technician_id = fields.Many2one("hr.employee", readonly=True)
     technician_ref = fields.Char("Technician reference", readonly=True)
     state = fields.Selection(
         APPOINTMENT_STATES,
@@ -91,7 +91,6 @@ class TcInstallationAppointment(models.Model):
     )
     replaces_id = fields.Many2one(
         "tc.installation.appointment",
-        "Replaces",
         readonly=True,
         index="btree_not_null",
         help="The appointment this one replaces (a reschedule); it is cancelled once "
