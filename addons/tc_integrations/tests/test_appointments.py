@@ -163,11 +163,21 @@ class TestAppointments(TcFieldopsCommon, TcOrdersCase):
                 for name in self.case_a.tc_timeline_ids.mapped("name")
             )
         )
-        # what the dispatcher sees on the job
-        self.assertEqual(
-            job.with_user(self.dispatcher).tc_appointment_ids.mapped("state"),
-            ["booked"],
+        # what the dispatcher and the care staff see on the job's tab (the form
+        # reads the commands' status without access to the outbox)
+        spec = dict.fromkeys(
+            ("name", "window_start", "technician_ref", "state", "create_state"), {}
         )
+        spec["replaces_id"] = {"fields": {"display_name": {}}}
+        for user in (self.dispatcher, self.agent):
+            (values,) = job.with_user(user).web_read(
+                {"tc_appointment_ids": {"fields": spec}}
+            )
+            self.assertEqual(
+                [(v["state"], v["create_state"]) for v in values["tc_appointment_ids"]],
+                [("booked", "acked")],
+            )
+        self.assertNotIn("tc_appointment_ids", job.with_user(self.tech_a).fields_get())
 
     def test_portal_confirmation_with_a_badge(self):
         """The customer's confirm (portal, as superuser), with a context of the
