@@ -9,12 +9,18 @@ from urllib.parse import urlsplit
 
 from psycopg2 import IntegrityError
 
+from odoo import fields, http
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import _super_send
 from odoo.tools import mute_logger
 
-from odoo.addons.tc_fieldops.tests.common import TcFieldopsCommon, dt
+from odoo.addons.tc_fieldops.tests.common import (
+    TcFieldopsCommon,
+    TcFieldopsHttpCase,
+    always_calendar,
+    dt,
+)
 from odoo.addons.tc_orders.tests.common import TcOrdersCase
 
 from ..testing.dataplane import DataPlanePeer
@@ -388,3 +394,64 @@ class TestAppointments(TcFieldopsCommon, TcOrdersCase):
         )
         self.assertEqual(old_cancel.state, "waiting")
         self.assertEqual(first.state, "cancelled")
+
+
+@tagged("post_install", "-at_install")
+class TestAppointmentsPortal(TcFieldopsHttpCase):
+    """The customer's Confirm on /my/appointments sends their job's appointment,
+    and nothing for another customer's job."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.peer = DataPlanePeer(token="tok-apt", idempotent=False).start()
+        cls.addClassCleanup(cls.peer.stop)
+        for login, customer in (("apt_pa", cls.customer_a), ("apt_pb", cls.customer_b)):
+            new_test_user(
+                cls.env, login, groups="base.group_portal", partner_id=customer.id
+            )
+        cls.emp_a.resource_calendar_id = always_calendar(cls.env)
+        start = fields.Datetime.now().replace(
+            hour=10, minute=0, second=0, microsecond=0
+        ) + timedelta(days=2)
+        cls.case_a.tc_order_ref = "ORD-APT-PA"
+        cls.case_b = cls.case_a.copy(
+            {"partner_id": cls.customer_b.id, "tc_order_ref": "ORD-APT-PB"}
+        )
+        cls.job_a = cls._job(
+            tc_case_id=cls.case_a.id,
+            tc_technician_id=cls.emp_a.id,
+            planned_date_start=start,
+            planned_date_end=start + timedelta(hours=2),
+        )
+        cls.job_b = cls._job(
+            tc_case_id=cls.case_b.id,
+            partner_id=cls.customer_b.id,
+            tc_location_id=cls.location_b.id,
+            tc_technician_id=cls.emp_a.id,
+            planned_date_start=start + timedelta(hours=3),
+            planned_date_end=start + timedelta(hours=5),
+        )
+
+    def _confirm(self, job):
+        return self.url_open(
+            f"/my/appointments/{job.id}/confirm",
+            data={"csrf_token": http.Request.csrf_token(self)},
+            allow_redirects=False,
+        )
+
+    def test_portal_confirm_sends_the_appointment_once(self):
+        self.authenticate("apt_pa", "apt_pa")
+        self.assertEqual(self._confirm(self.job_a).status_code, 303)
+        self.assertEqual(self._confirm(self.job_a).status_code, 303)
+        self.assertEqual(self._confirm(self.job_b).status_code, 404)
+        Appointment = self.env["tc.installation.appointment"]
+        (appointment,) = Appointment.search([("task_id", "=", self.job_a.id)])
+        self.assertFalse(Appointment.search([("task_id", "=", self.job_b.id)]))
+        with tc_settings(tc_api_base_url=self.peer.base_url, tc_api_token="tok-apt"):
+            self.assertEqual(appointment.create_command_id._tc_job_send(), "acked")
+        self.assertEqual(
+            [(e.command_type, e.payload["order_id"]) for e in self.peer.effects],
+            [(CREATE, "ORD-APT-PA")],
+        )
+        self.assertEqual(appointment.state, "booked")
