@@ -99,7 +99,8 @@ class TcInstallationAppointment(models.Model):
 
     def init(self):
         # at most one live appointment per job: two transactions confirming the
-        # same job at once can never both book (the second one fails and retries)
+        # same job at once can never both book (the second one's insert fails;
+        # the job row's own update usually serialises them before that)
         self.env.cr.execute(
             """
             CREATE UNIQUE INDEX IF NOT EXISTS tc_installation_appointment_live_uniq
@@ -127,7 +128,7 @@ class TcInstallationAppointment(models.Model):
             )
         for fname in SET_ONCE:
             if fname in vals and any(
-                rec[fname] and rec[fname] != vals[fname] for rec in self
+                rec[fname] and rec[fname].id != vals[fname] for rec in self
             ):
                 raise AccessError(self.env._("An appointment's commands are set once."))
         return super().write(vals)
