@@ -17,6 +17,7 @@
         "data/queue_job_data.xml",
         "data/ir_cron_data.xml",
         "data/tc_integrations_data.xml",
+        "data/tc_installation_appointment_data.xml",
         "views/tc_event_views.xml",
         "views/tc_command_views.xml",
         "views/tc_partner_api_key_views.xml",
@@ -27,6 +28,7 @@
         "views/helpdesk_ticket_views.xml",
         "views/tc_provisioning_retry_views.xml",
         "views/menus.xml",
+        "views/tc_installation_appointment_views.xml",
     ],
     "demo": ["demo/tc_integrations_demo.xml"],
 }

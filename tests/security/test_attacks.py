@@ -941,6 +941,65 @@ def test_technician_starts_another_technicians_job(clients, db):
     assert db.row("project_task", job["id"]) == before
 
 
+# --------------------------------------------------------------------------------------
+# 8. forging what the order service was told (tc.installation.appointment)
+# --------------------------------------------------------------------------------------
+def _appointments(db):
+    return db.value("SELECT count(*) FROM tc_installation_appointment")
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "agent", "supervisor", "manager"])
+def test_8_forge_an_installation_appointment(clients, db, seeded, role):
+    """People who read appointments create, change and delete none: not directly,
+    not through the job's list of them (one2many commands on project.task), with
+    the crafted context."""
+    appointment = db.one(
+        "SELECT id, task_id FROM tc_installation_appointment ORDER BY id LIMIT 1"
+    )
+    if not appointment:
+        pytest.fail(f"no tc.installation.appointment (seed: {seeded})")
+    client = clients(role)
+    before = db.row("tc_installation_appointment", appointment["id"])
+    count = _appointments(db)
+    forged = {
+        "task_id": appointment["task_id"],
+        "window_start": "2030-01-08 09:00:00",
+        "window_end": "2030-01-08 11:00:00",
+        "state": "booked",
+        "order_ref": f"SEC-{RUN}",
+    }
+    client.try_call(
+        "tc.installation.appointment", "create", forged, context=CRAFTED_CONTEXT
+    )
+    client.try_call(
+        "tc.installation.appointment",
+        "write",
+        [appointment["id"]],
+        {"state": "cancelled", "window_start": "2031-01-01 00:00:00"},
+        context=CRAFTED_CONTEXT,
+    )
+    for command in (
+        [0, 0, forged],
+        [1, appointment["id"], {"state": "cancelled"}],
+        [2, appointment["id"], 0],
+    ):
+        client.try_call(
+            "project.task",
+            "write",
+            [appointment["task_id"]],
+            {"tc_appointment_ids": [command]},
+            context=CRAFTED_CONTEXT,
+        )
+    client.try_call(
+        "tc.installation.appointment",
+        "unlink",
+        [appointment["id"]],
+        context=CRAFTED_CONTEXT,
+    )
+    assert _appointments(db) == count
+    assert db.row("tc_installation_appointment", appointment["id"]) == before
+
+
 def test_7_settings_form_shows_no_secret(admin, server):
     """Even the settings administrator's Settings form carries no deployment secret."""
     fields = admin.call("res.config.settings", "fields_get", attributes=["type"])

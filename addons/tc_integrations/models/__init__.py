@@ -25,3 +25,6 @@ from . import tc_legacy_subscription
 from . import tc_legacy_import_run
 from . import res_config_settings
 from . import tc_subscription_request
+from . import tc_installation_appointment
+from . import tc_command_appointment
+from . import project_task_appointment

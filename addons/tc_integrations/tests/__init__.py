@@ -1,4 +1,5 @@
 from . import (
+    test_appointments,
     test_commands,
     test_disputes,
     test_exactly_once,
