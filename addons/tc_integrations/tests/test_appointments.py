@@ -5,14 +5,12 @@ peer in its non-idempotent mode: every decision has exactly one effect at the
 receiver, in order, with injected faults."""
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from psycopg2 import IntegrityError
 
 from odoo import fields, http
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
-from odoo.tests.common import _super_send
 from odoo.tools import mute_logger
 
 from odoo.addons.tc_fieldops.tests.common import (
@@ -24,14 +22,14 @@ from odoo.addons.tc_fieldops.tests.common import (
 from odoo.addons.tc_orders.tests.common import TcOrdersCase
 
 from ..testing.dataplane import DataPlanePeer
-from .common import tc_settings, trap_jobs
+from .common import PeerTimeouts, tc_settings, trap_jobs
 
 CREATE = "CreateInstallationAppointment"
 CANCEL = "CancelInstallationAppointment"
 
 
 @tagged("post_install", "-at_install")
-class TestAppointments(TcFieldopsCommon, TcOrdersCase):
+class TestAppointments(PeerTimeouts, TcFieldopsCommon, TcOrdersCase):
     """A dispatcher (or the customer on the portal) confirms a job of a case with
     an order; the order service hears of it once."""
 
@@ -46,14 +44,6 @@ class TestAppointments(TcFieldopsCommon, TcOrdersCase):
             groups="base.group_portal",
             partner_id=cls.customer_a.id,
         )
-
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        # the peer is on 127.0.0.1: keep the outbox's short timeout (Odoo's test
-        # harness raises any timeout below 10 s to 10 s)
-        if urlsplit(r.url).hostname == "127.0.0.1":
-            return _super_send(s, r, **kw)
-        return super()._request_handler(s, r, **kw)
 
     def setUp(self):
         super().setUp()

@@ -14,16 +14,16 @@ from odoo.addons.tc_orders.tests.common import TcOrdersCase
 
 from ..lib import command_schemas
 from ..testing.dataplane import FAULTS, DataPlanePeer
-from .common import event, tc_settings, trap_jobs
+from .common import PeerTimeouts, event, tc_settings, trap_jobs
 from .test_handlers import IngestMixin
 
-# Odoo's test harness raises every request timeout below 10 s to 10 s: the
-# peer's late answers must come later than that to be timeouts
-FAULT_DELAY = 10.5
+# the peer's late answers come after the command timeout (0.5 s), which
+# PeerTimeouts keeps for the local peer
+FAULT_DELAY = 1.0
 
 
 @tagged("post_install", "-at_install")
-class TestRetryProvisioning(IngestMixin, TcOrdersCase):
+class TestRetryProvisioning(PeerTimeouts, IngestMixin, TcOrdersCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
