@@ -415,14 +415,18 @@ def test_4_maker_cannot_approve_own_suspension(clients, db, maker):
     command written by hand. Nothing moves and nothing is sent; then another person
     approves it and the command is queued (the path works for a checker)."""
     client = clients(maker)
+    case = db.one(
+        "SELECT id, tc_subscription_ref FROM helpdesk_ticket ORDER BY id LIMIT 1"
+    )
     request_id, error = client.try_call(
         "tc.subscription.request",
         "create",
         {
             "action": "suspend",
-            "subscription_ref": f"SUB-SEC-{RUN}-{maker}",
+            "subscription_ref": case["tc_subscription_ref"] or f"SUB-SEC-{RUN}",
             "reason": "fraud_review",
             "note": "sec: suspend and approve it myself",
+            "ticket_id": case["id"],
         },
         context=CRAFTED_CONTEXT,
     )

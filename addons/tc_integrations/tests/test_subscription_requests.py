@@ -4,8 +4,11 @@
 confirmed by the subscription service's event (against the data-plane peer in its
 non-idempotent mode, with injected faults)."""
 
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.tc_orders.tests.common import TcOrdersCase
 
@@ -197,6 +200,21 @@ class TestSubscriptionRequests(PeerTimeouts, IngestMixin, TcOrdersCase):
         request.invalidate_recordset()
         self.assertEqual(request.state, "draft")
         self.assertFalse(self._command(request))
+
+    def test_the_case_names_the_subscription(self):
+        request = self._new()
+        request.with_user(self.agent).write({"subscription_ref": "SUB-OTHER"})
+        with self.assertRaises(UserError) as refused:
+            request.with_user(self.agent).action_submit()
+        self.assertIn("is about subscription SUB-42", str(refused.exception))
+        request.invalidate_recordset()
+        self.assertEqual(request.state, "draft")
+        # no case: the database refuses it (a person gets Odoo's "missing required
+        # field" message)
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            self.env["tc.subscription.request"].with_user(self.agent).create(
+                {"action": "suspend", "subscription_ref": "SUB-42", "reason": "other"}
+            )
 
     def test_rejected_or_cancelled_sends_nothing(self):
         request = self._new()

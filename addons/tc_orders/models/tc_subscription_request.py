@@ -73,6 +73,8 @@ class TcSubscriptionRequest(models.Model):
     reason = fields.Selection(REASONS, required=True, tracking=True)
     note = fields.Text("Explanation", tracking=True)
     partner_id = fields.Many2one("res.partner", "Customer", tracking=True, index=True)
+    # a request is made from a case (the evidence its approver reads)
+    ticket_id = fields.Many2one(required=True)
     answer = fields.Char(
         "Subscription service's answer",
         readonly=True,
@@ -112,7 +114,25 @@ class TcSubscriptionRequest(models.Model):
             "Approve %(name)s: %(what)s", name=self.name, what=self._tc_label()
         )
 
+    def _tc_check_case_subscription(self):
+        """The subscription a request suspends is its case's own, whenever the case
+        names one: an approver decides on the case's evidence, not on a reference
+        typed beside it."""
+        for rec in self:
+            case_ref = rec.ticket_id.sudo().tc_subscription_ref
+            if case_ref and case_ref != rec.subscription_ref:
+                raise UserError(
+                    self.env._(
+                        "Case %(case)s is about subscription %(ref)s: a request made "
+                        "from it is for that subscription, not %(other)s.",
+                        case=rec.ticket_id.sudo().display_name,
+                        ref=case_ref,
+                        other=rec.subscription_ref,
+                    )
+                )
+
     def action_submit(self):
+        self._tc_check_case_subscription()
         result = super().action_submit()
         # Override (reason): the tiers are data a manager can edit; a subscription
         # request never goes without the supervisor step, whatever they say
