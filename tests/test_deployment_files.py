@@ -179,3 +179,54 @@ def test_oca_requirements_match_manifest_dependencies():
                 continue
             assert dep in reqs, f"{addon} depends on {dep}, missing in requirements-oca"
     assert odoo_src.exists()
+
+
+def _requirement_lines(name):
+    from packaging.requirements import Requirement  # noqa: PLC0415 - pytest's own dep
+
+    out = []
+    for line in (ROOT / name).read_text().splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if line and not line.startswith(("#", "-")):
+            out.append(Requirement(line))
+    return out
+
+
+def test_every_requirement_has_an_exact_pin_in_the_lock():
+    """constraints.txt (scripts/lock-pins) pins every line of the requirements files
+    to one version that the line allows; scripts/setup and the Dockerfile use it."""
+    from packaging.utils import canonicalize_name  # noqa: PLC0415
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, sep, version = line.partition("==")
+        assert sep and version and not set(version) & set("*<>=,; "), (
+            f"constraints.txt: {line!r} is not an exact pin"
+        )
+        pins[canonicalize_name(name)] = version
+    for source in ("requirements-oca.txt", "requirements.txt", "requirements-dev.txt"):
+        for req in _requirement_lines(source):
+            version = pins.get(canonicalize_name(req.name))
+            assert version, f"{source}: {req.name} has no pin in constraints.txt"
+            assert req.specifier.contains(version, prereleases=True), (
+                f"{source}: {req} does not allow the locked {version}"
+            )
+    setup = (ROOT / "scripts/setup").read_text()
+    assert '-c "$here/constraints.txt"' in setup
+    dockerfile = (ROOT / "docker/Dockerfile").read_text()
+    assert "constraints.txt /tmp/tc/" in dockerfile
+    assert dockerfile.count("-c /tmp/tc/constraints.txt") == 3
+
+
+def test_sentry_and_log_set_up_are_server_wide():
+    """tc_integrations' post_load runs before OCA sentry starts (docker/odoo.conf):
+    it applies SENTRY_DSN / SENTRY_ENVIRONMENT and the scrubbing before_send."""
+    for path in (ROOT / "odoo.conf", ROOT / "docker/odoo.conf"):
+        cfg = configparser.ConfigParser(inline_comment_prefixes=(";",))
+        cfg.read(path)
+        modules = [m.strip() for m in cfg["options"]["server_wide_modules"].split(",")]
+        assert modules.index("tc_integrations") < modules.index("sentry"), path
+        assert "queue_job" in modules
+        assert not cfg["options"].get("sentry_dsn"), f"{path}: a DSN in the file"

@@ -1,4 +1,11 @@
 from . import cli, controllers, models, services, wizards
+from .services import observability
+
+
+def post_load():
+    """Once per process: correlation ids on every log line (JSON lines with
+    TC_LOG_JSON=1) and Sentry from SENTRY_DSN / odoo.conf (services/observability.py)."""
+    observability.setup()
 
 
 def uninstall_hook(env):

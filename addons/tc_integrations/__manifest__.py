@@ -9,7 +9,10 @@
     "author": "TC Ops",
     "license": "LGPL-3",
     "depends": ["tc_care", "tc_orders", "tc_network", "tc_fieldops", "queue_job"],
-    "external_dependencies": {"python": ["requests", "python-jose", "jsonschema"]},
+    "external_dependencies": {
+        "python": ["requests", "python-jose", "jsonschema", "sentry-sdk"]
+    },
+    "post_load": "post_load",
     "uninstall_hook": "uninstall_hook",
     "data": [
         "security/ir.model.access.csv",

@@ -24,6 +24,10 @@ tc_command_path        TC_COMMAND_PATH         how commands are posted: ``body``
                                                or ``type`` (POST {base}/commands/{type})
 =====================  ======================  =========================================
 
+Logs and error reports are set up once per process, not here: ``tc_log_json`` /
+``TC_LOG_JSON`` and OCA sentry's ``sentry_dsn`` / ``SENTRY_DSN``, ``sentry_environment`` /
+``SENTRY_ENVIRONMENT`` (the environment wins the same way), see lib/observability.py.
+
 Pure Python on purpose: importable and testable without Odoo.
 """
 

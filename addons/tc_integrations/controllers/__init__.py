@@ -1,1 +1,1 @@
-from . import partner_api, webhook
+from . import partner_api, queue_job, webhook

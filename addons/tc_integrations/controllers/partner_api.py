@@ -18,6 +18,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 
 import requests
 from jose import JWTError, jwt
@@ -25,6 +26,7 @@ from jose import JWTError, jwt
 from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 
+from ..lib import observability
 from ..models.tc_partner_api import InvalidParams, NotFound
 from ..models.tc_partner_api_key import SCOPES, TOKEN_PREFIX, ip_allowed
 
@@ -93,6 +95,20 @@ class TcPartnerApi(http.Controller):
         readonly=False,
     )
     def tc_partner_jsonrpc(self, **_kw):
+        """The request's correlation id (the caller's ``X-Correlation-Id``, else a
+        new one) is on every log line it writes and comes back as a header."""
+        cid = (
+            observability.clean_correlation_id(
+                request.httprequest.headers.get("X-Correlation-Id")
+            )
+            or "tc-" + uuid.uuid4().hex
+        )
+        with observability.traced(cid):
+            response = self._tc_jsonrpc()
+        response.headers["X-Correlation-Id"] = cid
+        return response
+
+    def _tc_jsonrpc(self):
         # superuser with an empty context: nothing of the client's session or
         # request (lang, context keys) reaches the ORM calls below
         env = api.Environment(request.env.cr, SUPERUSER_ID, {})
@@ -132,6 +148,7 @@ class TcPartnerApi(http.Controller):
                 _logger.exception("partner API: %s failed", method[:80])
                 raise RpcError(INTERNAL_ERROR, "Internal error") from None
         except RpcError as exc:
+            _logger.info("partner API: answered error %s", exc.code)
             error = {"code": exc.code, "message": exc.message}
             if exc.data is not None:
                 error["data"] = exc.data
@@ -141,6 +158,7 @@ class TcPartnerApi(http.Controller):
                 status=HTTP_STATUS.get(exc.code, 200),
                 headers=headers,
             )
+        _logger.info("partner API: %s answered", method[:80])
         return request.make_json_response(
             {"jsonrpc": "2.0", "id": rpc_id, "result": result}
         )

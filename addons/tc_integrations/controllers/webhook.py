@@ -5,7 +5,7 @@ import logging
 from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 
-from ..lib import webhook
+from ..lib import observability, webhook
 
 _logger = logging.getLogger(__name__)
 
@@ -28,7 +28,18 @@ class TcWebhookController(http.Controller):
     )
     def tc_events(self, **_kw):
         """Standard Webhooks receiver: verify the raw body, store once, answer 202.
-        Every refusal stores nothing; no payload is ever logged."""
+        Every refusal stores nothing; no payload is ever logged. Every log line of
+        the request carries its correlation id (the sender's header until the body
+        is verified, then the event's)."""
+        headers = request.httprequest.headers
+        header_cid = next(
+            (headers.get(h) for h in webhook.CORRELATION_HEADERS if headers.get(h)),
+            None,
+        )
+        with observability.traced(header_cid):
+            return self._tc_receive()
+
+    def _tc_receive(self):
         # superuser with an empty context: nothing of the sender's session or
         # request reaches the ORM (no context key can change what is stored)
         env = api.Environment(request.env.cr, SUPERUSER_ID, {})
@@ -69,18 +80,30 @@ class TcWebhookController(http.Controller):
             return _reply(exc.status, error=type(exc).__name__, message=exc.message)
         except ValueError:
             # a secret in the configuration is unusable: our problem, not the sender's
+            _logger.info("webhook refused: the configured secret is unusable")
+            observability.capture_message(
+                "Webhook secret misconfigured (tc_webhook_secret)", level="error"
+            )
             return _reply(
                 503,
                 error="webhook_misconfigured",
                 message="The webhook secret configured on this server is invalid.",
             )
         meta = webhook.event_meta(payload, httpreq.headers)
-        event, created = env["tc.event"]._tc_ingest(
-            payload,
-            source="webhook",
-            webhook_id=meta.webhook_id,
-            correlation_id=meta.correlation_id,
-        )
+        with observability.traced(meta.correlation_id, event_id=meta.event_id):
+            event, created = env["tc.event"]._tc_ingest(
+                payload,
+                source="webhook",
+                webhook_id=meta.webhook_id,
+                correlation_id=meta.correlation_id,
+            )
+            with observability.traced(event.correlation_id):
+                _logger.info(
+                    "webhook answered HTTP %s (%s) for event %s",
+                    202 if created else 200,
+                    "accepted" if created else "duplicate",
+                    event.event_id,
+                )
         return _reply(
             202 if created else 200,
             status="accepted" if created else "duplicate",

@@ -11,7 +11,7 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..lib import command_schemas, masking
+from ..lib import command_schemas, masking, observability
 from ..lib.api_client import (
     COMMAND_PATH_STYLES,
     DataPlaneClient,
@@ -183,6 +183,7 @@ class TcCommand(models.Model):
             "payload": json.dumps(payload, default=str, sort_keys=True),
             "correlation_id": correlation_id
             or ticket.tc_correlation_id
+            or observability.current_correlation_id()
             or uuid.uuid4().hex,
             "ticket_id": ticket.id or False,
             "res_model": record._name if record else False,
@@ -193,6 +194,14 @@ class TcCommand(models.Model):
         if idempotency_key:
             vals["idempotency_key"] = idempotency_key
         command = self.sudo().create(vals)
+        with observability.traced(command.correlation_id):
+            _logger.info(
+                "tc.command %s %s queued%s for case %s",
+                command.id,
+                command_type,
+                " after command %s" % after.id if waits else "",
+                ticket.id or "-",
+            )
         if ticket:
             ticket._tc_timeline(
                 "command",
@@ -229,13 +238,27 @@ class TcCommand(models.Model):
 
     # -- the job --------------------------------------------------------------------
     def _tc_job_send(self):
-        """Queue job: send once; the stored state decides (safe to run twice)."""
+        """Queue job: send once; the stored state decides (safe to run twice).
+        Its log lines and error reports carry the command's correlation id."""
         if not self.env.su:
             # a job queued before jobs ran as the system (or by hand): the record
             # is system bookkeeping, people have no write right on it
             return self.sudo()._tc_job_send()
         self.ensure_one()
+        with observability.traced(
+            self.correlation_id, command_id=self.id, case_id=self.ticket_id.id
+        ):
+            return self._tc_send()
+
+    def _tc_send(self):
         self._tc_lock()
+        _logger.info(
+            "tc.command %s %s: job started in state %s, attempt %d",
+            self.id,
+            self.name,
+            self.state,
+            self.attempts + 1,
+        )
         before = self.after_command_id
         if before and before.state != "acked" and self.state in SENDABLE + ("waiting",):
             # never ahead of the command it follows (a supervisor's retry
@@ -394,6 +417,12 @@ class TcCommand(models.Model):
         )
         self._tc_note(title)
         self.message_post(body=error, subtype_xmlid="mail.mt_note")
+        observability.capture_message(
+            "Integration command %s %s" % (self.name, self.state),
+            level="error",
+            command_id=self.id,
+            case_id=case.id,
+        )
 
     def _tc_note(self, text):
         if self.ticket_id:

@@ -6,6 +6,7 @@ with a case for a person; the supervisors' retry and ignore buttons."""
 
 import json
 import logging
+import uuid
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -13,7 +14,7 @@ from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.tc_care.services.units import unit
 
-from ..lib import masking
+from ..lib import masking, observability
 from ..lib.api_client import DataPlaneClient, DataPlaneError
 from .tc_event_handler import HANDLERS, Deferred, Permanent
 
@@ -142,7 +143,19 @@ class TcEvent(models.Model):
             correlation_id = payload.get("correlation_id") or (
                 data.get("correlation_id") if isinstance(data, dict) else None
             )
-        correlation_id = str(correlation_id)[:128] if correlation_id else None
+        # an event without one gets one here: its path can be traced in the logs
+        correlation_id = (
+            str(correlation_id)[:128] if correlation_id else "tc-" + uuid.uuid4().hex
+        )
+        with observability.traced(correlation_id, event_id=event_id):
+            return self._tc_insert(
+                payload, event_id, event_type, source, webhook_id, correlation_id
+            )
+
+    @api.model
+    def _tc_insert(
+        self, payload, event_id, event_type, source, webhook_id, correlation_id
+    ):
         masked = json.dumps(masking.mask_payload(payload), default=str, sort_keys=True)
         self.env.cr.execute(
             """
@@ -169,11 +182,12 @@ class TcEvent(models.Model):
         row = self.env.cr.fetchone()
         if not row:
             existing = self.sudo().search([("event_id", "=", event_id)], limit=1)
-            _logger.info(
-                "tc.event %s: duplicate delivery ignored [correlation_id=%s]",
-                event_id,
-                correlation_id,
-            )
+            with observability.traced(existing.correlation_id):
+                _logger.info(
+                    "tc.event %s: duplicate delivery ignored [correlation_id=%s]",
+                    event_id,
+                    existing.correlation_id or correlation_id,
+                )
             return existing, False
         event = self.sudo().browse(row[0])
         event._tc_schedule()
@@ -200,13 +214,25 @@ class TcEvent(models.Model):
 
     # -- the job -------------------------------------------------------------------
     def _tc_job_process(self):
-        """Queue job: run the handler of this event once. Safe to run twice."""
+        """Queue job: run the handler of this event once. Safe to run twice.
+        Its log lines and error reports carry the event's correlation id."""
         if not self.env.su:
             # a job queued before jobs ran as the system (or by hand): the record
             # is system bookkeeping, people have no write right on it
             return self.sudo()._tc_job_process()
         self.ensure_one()
+        with observability.traced(self.correlation_id, event_id=self.event_id):
+            return self._tc_process()
+
+    def _tc_process(self):
         self._tc_lock()
+        _logger.info(
+            "tc.event %s (%s): job started in state %s, attempt %d",
+            self.event_id,
+            self.event_type,
+            self.state,
+            self.attempts + 1,
+        )
         if self.state not in OPEN_STATES:
             return "nothing to do: event is %s" % self.state
         method = HANDLERS.get(self.event_type)
@@ -281,6 +307,8 @@ class TcEvent(models.Model):
         return "deferred"
 
     def _tc_fail_attempt(self, exc):
+        # the exception (no payload: before_send drops local variables) to Sentry
+        observability.capture_exception(exc, case_id=self.ticket_ids[:1].id)
         error = masking.mask_text("%s: %s" % (type(exc).__name__, exc))[:2000]
         _logger.info(
             "tc.event %s handler failed (attempt %d/%d) [correlation_id=%s]",
@@ -339,6 +367,12 @@ class TcEvent(models.Model):
             correlation_id=self.correlation_id,
         )
         self._tc_touch(case, self.env._("Event %s failed", self.event_type))
+        observability.capture_message(
+            "Integration event %s failed%s"
+            % (self.event_type, ": no retry can fix it" if permanent else ""),
+            level="warning" if permanent else "error",
+            case_id=case.id,
+        )
         return "failed"
 
     def _tc_touch(self, tickets, text):

@@ -6,6 +6,7 @@ from . import (
     test_exception_queue,
     test_handlers,
     test_legacy_import,
+    test_observability,
     test_partner_api,
     test_partner_api_docs,
     test_partner_api_jwt,
