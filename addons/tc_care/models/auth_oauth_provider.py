@@ -3,7 +3,8 @@
 """An OAuth / OpenID Connect provider (OCA auth_oidc) marked as the staff
 directory: its users' ISP Operations roles come from its groups claim through
 ``tc.oidc.role.map``, and TC (not auth_signup) creates their users
-(``res_users_oidc.py``)."""
+(``res_users.py``). Managers (tc_care.group_manager) read providers to pick one in
+the role map; the client secret and PKCE verifier stay administrators' only."""
 
 from odoo import fields, models
 
@@ -11,6 +12,10 @@ from odoo import fields, models
 class AuthOauthProvider(models.Model):
     _inherit = "auth.oauth.provider"
 
+    # auth_oidc's secrets: managers read providers (to pick one in the role map),
+    # only administrators read these
+    client_secret = fields.Char(groups="base.group_system")
+    code_verifier = fields.Char(groups="base.group_system")
     tc_staff = fields.Boolean(
         "Staff directory",
         help="Users of this provider are staff: their ISP Operations roles come from "

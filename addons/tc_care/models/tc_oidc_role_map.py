@@ -5,7 +5,7 @@ groups claim) grants one ISP Operations role.
 
 The map is the only place a staff member's TC roles come from when they log in
 through a staff provider (``auth_oauth_provider.py``); the login itself
-(``res_users_oidc.py``) re-syncs the roles on every login. Roles are
+(``res_users.py``) re-syncs the roles on every login. Roles are
 ``res.groups`` of the *ISP Operations* category, which tc_care owns and which the
 other TC addons put their roles in (dispatcher, technician, finance approver,
 order reviewer, network manager): tc_care cannot name groups of addons that
