@@ -6,7 +6,8 @@ directory: its users' ISP Operations roles come from its groups claim through
 (``res_users.py``). Managers (tc_care.group_manager) read providers to pick one in
 the role map; the client secret and PKCE verifier stay administrators' only."""
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class AuthOauthProvider(models.Model):
@@ -32,6 +33,17 @@ class AuthOauthProvider(models.Model):
     tc_role_map_ids = fields.One2many(
         "tc.oidc.role.map", "provider_id", "Staff SSO roles"
     )
+
+    @api.constrains("tc_staff", "flow")
+    def _check_staff_flow(self):
+        for provider in self:
+            if provider.tc_staff and provider.flow != "id_token_code":
+                raise ValidationError(
+                    self.env._(
+                        "A staff directory uses OpenID Connect's authorization code "
+                        "flow (with PKCE)."
+                    )
+                )
 
     def _tc_claim_values(self, validation):
         """The groups the verified ID token names, as a set of strings."""

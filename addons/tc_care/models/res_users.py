@@ -5,19 +5,23 @@ that turns password login off for staff.
 
 SSO (OCA auth_oidc, authorization code + PKCE): auth_oidc verifies the ID token
 (signature against the provider's JWKS, audience, ``at_hash``) and calls
-``_auth_oauth_signin`` with its claims. For a provider marked *Staff directory*
-this file, not auth_signup, finds or creates the user and re-syncs their ISP
-Operations roles from the groups claim through ``tc.oidc.role.map``:
+``_auth_oauth_signin`` with its claims. For a provider marked *Staff directory*:
 
-- a new user is created only when their groups grant at least one role, as an
+- the code is exchanged with the PKCE verifier of this login, kept in the browser's
+  session when the login page was rendered, and the ID token's ``nonce`` must be
+  this login's (``services/oidc_login.py``): a signin request finished in another
+  browser, replayed, or carrying a token minted for another login is refused;
+- this file, not auth_signup, finds or creates the user and re-syncs their ISP
+  Operations roles from the groups claim through ``tc.oidc.role.map``. A new
+  user is created only when their groups grant at least one role, as an
   internal user with exactly those roles; an unknown login that exists locally
   but is not linked to the provider is refused (no linking by e-mail: the
-  provider's e-mail claim is not proof of owning a local account);
-- at every login the roles the map may grant (the ISP Operations category, and
-  the groups those roles bring with them such as helpdesk and project access)
-  are set to what the groups claim grants now: a group removed at the provider
-  is a role removed here. Groups outside that set (``base.group_system``,
-  Settings, anything an administrator gave) are never touched;
+  provider's e-mail claim is not proof of owning a local account). At every
+  login the roles the map may grant (the ISP Operations category, and the
+  groups those roles bring with them such as helpdesk and project access) are
+  set to what the groups claim grants now: a group removed at the provider is a
+  role removed here. Groups outside that set (``base.group_system``, Settings,
+  anything an administrator gave) are never touched;
 - the roles come only from the verified ID token. auth_oauth merges a context
   from the browser's ``state`` into the request (``state["c"]``): everything
   here runs on an environment with an empty context, so no key the browser
@@ -32,11 +36,15 @@ compared; RPC still accepts API keys. Portal users keep their passwords.
 
 import logging
 
+import requests
+
 from odoo import Command, api, models
 from odoo.exceptions import AccessDenied
+from odoo.http import request
 from odoo.tools import config
 
 from ..lib.staff_login import staff_password_login_allowed
+from ..services import oidc_login
 
 _logger = logging.getLogger(__name__)
 
@@ -47,12 +55,52 @@ class ResUsers(models.Model):
     _inherit = "res.users"
 
     # -- single sign-on --------------------------------------------------
+    def _auth_oauth_get_tokens_auth_code_flow(self, oauth_provider, params):
+        """auth_oidc's code exchange, with this login's own PKCE verifier for staff
+        providers (``services/oidc_login.py``): no login started in this browser
+        session, no exchange."""
+        if not oauth_provider.tc_staff:
+            return super()._auth_oauth_get_tokens_auth_code_flow(oauth_provider, params)
+        login = oidc_login.find(request and request.session, oauth_provider.id, params)
+        if not login:
+            _logger.info("Staff SSO: signin without a login started in this session")
+            raise AccessDenied()
+        auth = None
+        if oauth_provider.client_secret:
+            auth = (oauth_provider.client_id, oauth_provider.client_secret)
+        response = requests.post(
+            oauth_provider.token_endpoint,
+            data={
+                "client_id": oauth_provider.client_id,
+                "grant_type": "authorization_code",
+                "code": params.get("code"),
+                "code_verifier": login["v"],
+                "redirect_uri": request.httprequest.url_root + "auth_oauth/signin",
+            },
+            auth=auth,
+            timeout=10,
+        )
+        if not response.ok:
+            _logger.info(
+                "Staff SSO: the provider refused the code (%s)", response.status_code
+            )
+            raise AccessDenied()
+        body = response.json()
+        return body.get("access_token"), body.get("id_token")
+
     @api.model
     def _auth_oauth_signin(self, provider, validation, params):
         clean = self.env(context={}, su=True)
         oauth_provider = clean["auth.oauth.provider"].browse(provider).exists()
         if not oauth_provider or not oauth_provider.tc_staff:
             return super()._auth_oauth_signin(provider, validation, params)
+        session = request and request.session
+        login = oidc_login.find(session, oauth_provider.id, params)
+        if session is not None:
+            oidc_login.finish(session, params)
+        if not login or validation.get("nonce") != login["n"]:
+            _logger.info("Staff SSO: ID token nonce does not match this login")
+            raise AccessDenied()
         users = clean["res.users"].with_context(active_test=False)
         oauth_uid = validation["user_id"]
         roles = oauth_provider._tc_roles_for(validation)

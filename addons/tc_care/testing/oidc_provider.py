@@ -62,6 +62,7 @@ class OidcProvider:
         self.codes = {}
         self.tokens = {}
         self.token_requests = []
+        self.bad_nonce = False  # True: ID tokens carry another nonce than asked
         self.kid = secrets.token_hex(8)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._pem = key.private_bytes(
@@ -227,7 +228,9 @@ class OidcProvider:
             **self.claims_of(grant["sub"]),
         }
         if grant["nonce"]:
-            claims["nonce"] = grant["nonce"]
+            claims["nonce"] = (
+                "not-" + grant["nonce"] if self.bad_nonce else grant["nonce"]
+            )
         self.tokens[access_token] = grant["sub"]
         return 200, {
             "access_token": access_token,

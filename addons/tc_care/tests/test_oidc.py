@@ -252,6 +252,49 @@ class TestStaffSso(TcOidcCase):
         self.assertNotIn(self.manager, local.groups_id)
         self.assertFalse(self.sso_user("erin-5"))
 
+    def test_each_login_has_its_own_pkce_verifier_and_nonce(self):
+        self.idp.add_user("hal-8", "hal@isp.test", groups=["/care/agents"])
+        self.assertLanded(self.sso_login("hal-8"))
+        self.assertLanded(self.sso_login("hal-8"))
+        first, second = (
+            r["form"]["code_verifier"] for r in self.idp.token_requests[-2:]
+        )
+        self.assertNotEqual(first, second)
+        self.assertNotIn(self.provider.sudo().code_verifier, (first, second))
+        self.assertTrue(all(r["pkce_ok"] for r in self.idp.token_requests[-2:]))
+
+    def test_a_signin_finished_in_another_browser_is_refused(self):
+        """Login CSRF: a victim's browser is sent the attacker's signin link (the
+        provider's code for the attacker's account). Its session started no such
+        login: refused, the code is not even exchanged."""
+        self.idp.add_user("ivy-9", "ivy@isp.test", groups=["/ops/managers"])
+        self.idp.login_as("ivy-9")
+        self.fresh_session()
+        page = self.url_open("/web/login")
+        link = html.unescape(
+            re.search(
+                r'href="(%s/authorize\?[^"]+)"' % re.escape(self.idp.base), page.text
+            )[1]
+        )
+        signin = self.url_open(link, allow_redirects=False).headers["Location"]
+        exchanges = len(self.idp.token_requests)
+        self.fresh_session()  # the victim's browser
+        self.assertRefused(self.url_open(signin))
+        self.assertEqual(len(self.idp.token_requests), exchanges)
+        self.assertFalse(self.sso_user("ivy-9"))
+        self.assertFalse(self.session_uid())
+
+    def test_an_id_token_for_another_login_is_refused(self):
+        self.idp.add_user("jon-10", "jon@isp.test", groups=["/care/agents"])
+        self.idp.bad_nonce = True
+        self.addCleanup(setattr, self.idp, "bad_nonce", False)
+        self.assertRefused(self.sso_login("jon-10"))
+        self.assertFalse(self.sso_user("jon-10"))
+
+    def test_a_staff_directory_uses_the_code_flow(self):
+        with self.assertRaises(ValidationError), self.cr.savepoint():
+            self.provider.flow = "id_token"
+
     def test_the_map_grants_only_isp_operations_roles(self):
         with self.assertRaises(ValidationError), self.cr.savepoint():
             self.env["tc.oidc.role.map"].create(
