@@ -48,6 +48,7 @@ class TcOidcCase(HttpCase):
             redirect_uris={f"{cls.base_url()}/auth_oauth/signin"},
         ).start()
         cls.addClassCleanup(cls.idp.stop)
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         env = cls.env
         # only our provider is offered on the login page
         env["auth.oauth.provider"].search([]).write({"enabled": False})
