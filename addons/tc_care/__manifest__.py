@@ -3,7 +3,7 @@
 {
     "name": "TC Ops Care",
     "summary": "ISP customer care: cases, SLAs, escalation, stuck detection, incidents",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "ISP Operations",
     "website": "https://github.com/tc-ops/tc-ops",
     "author": "TC Ops",
@@ -14,6 +14,7 @@
         "resource",
         "contacts",
         "portal",
+        "auth_oidc",
         "helpdesk_mgmt",
         "helpdesk_type",
         "helpdesk_mgmt_sla",
@@ -30,7 +31,11 @@
         "views/res_partner_views.xml",
         "views/helpdesk_sla_views.xml",
         "views/portal_templates.xml",
+        "views/tc_oidc_role_map_views.xml",
         "views/menus.xml",
     ],
-    "demo": ["demo/tc_care_demo.xml"],
+    "demo": ["demo/tc_care_demo.xml", "demo/tc_oidc_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["tc_care/static/tests/tours/**/*"],
+    },
 }

@@ -1,4 +1,5 @@
 from . import (
+    auth_oauth_provider,
     demo,
     helpdesk_sla,
     helpdesk_ticket,
@@ -13,6 +14,8 @@ from . import (
     mail_followers,
     res_config_settings,
     res_partner,
+    res_users,
     tc_care_interaction,
     tc_case_timeline,
+    tc_oidc_role_map,
 )

@@ -3,6 +3,8 @@ from . import (
     test_case_api,
     test_escalation,
     test_incident,
+    test_oidc,
+    test_oidc_browser,
     test_portal,
     test_security,
     test_sla,

@@ -1,0 +1,1 @@
+"""Pure code of tc_care (no Odoo import)."""

@@ -1,0 +1,1 @@
+"""Real local peers for tests (no Odoo import): the OpenID Connect provider."""
