@@ -45,16 +45,19 @@ LOCATIONS = ROOT / "docker" / "nginx" / "tcops-locations.conf"
 WEB_MODULES = "base,web,session_db"  # no queue_job: no job runner on a web node
 JOBS_MODULES = "base,web,session_db,queue_job"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-# Odoo's console script beside this interpreter, not ``python -m odoo``: a prefork
+# Odoo is started through a script file of ours (Odoo's own odoo-bin, which pip's
+# editable install does not put on the PATH), not ``python -m odoo``: a prefork
 # master starts its gevent (websocket) process as ``python argv[0] gevent ...``;
-# with ``-m odoo`` argv[0] is odoo/__main__.py, whose relative import fails, and
-# the master respawns the failing process every second, for as long as it runs.
-_SCRIPT = Path(sys.executable).with_name("odoo")
-ODOO = (
-    [sys.executable, str(_SCRIPT)]
-    if _SCRIPT.exists()
-    else [sys.executable, "-m", "odoo"]
-)
+# with ``-m odoo`` argv[0] is odoo/__main__.py, whose relative import fails, and the
+# master respawns that failing process every second for as long as it runs.
+ODOO_BIN = """#!/usr/bin/env python3
+# written by tests/live/cluster.py: Odoo's odoo-bin
+__import__("os").environ["TZ"] = "UTC"
+import odoo
+
+if __name__ == "__main__":
+    odoo.cli.main()
+"""
 
 
 class ClusterError(RuntimeError):
@@ -111,7 +114,7 @@ class Node:
         crons = c.jobs_crons if self.role == "jobs" else 0
         workers = c.jobs_workers if self.role == "jobs" else c.web_workers
         return [
-            *ODOO, "-c", str(c.odoo_conf),
+            *c.odoo_cmd, "-c", str(c.odoo_conf),
             "-d", c.db, "--db-filter", f"^{c.db}$",
             f"--load={modules}",
             f"--workers={workers}",
@@ -324,6 +327,9 @@ class Cluster:
         self.shared_dir = Path(shared_dir or self.workdir / "attachments")
         self.odoo_conf = Path(odoo_conf)
         self._taken = set()
+        odoo_bin = self.workdir / "odoo-bin"
+        odoo_bin.write_text(ODOO_BIN)
+        self.odoo_cmd = [sys.executable, str(odoo_bin)]
         self.web = [
             Node(self, f"web{n + 1}", "web", self._port(), self._port())
             for n in range(web_nodes)
@@ -355,7 +361,7 @@ class Cluster:
     # -- the database ------------------------------------------------------------------
     def _odoo(self, *args, **kw):
         return subprocess.run(
-            [*ODOO, "-c", str(self.odoo_conf), "-d", self.db,
+            [*self.odoo_cmd, "-c", str(self.odoo_conf), "-d", self.db,
              "--data-dir", str(self.workdir / "setup-data"), *args],
             cwd=ROOT, capture_output=True, text=True, check=False, **kw,
         )  # fmt: skip
@@ -383,7 +389,7 @@ class Cluster:
                 raise ClusterError("installing fs_attachment failed:\n" + done.stdout)
         data_dir = ["--data-dir", str(migrate_from)] if migrate_from else []
         done = subprocess.run(
-            [*ODOO, "shell", "-c", str(self.odoo_conf),
+            [*self.odoo_cmd, "shell", "-c", str(self.odoo_conf),
              "-d", self.db, *data_dir, "--no-http", "--log-level=warn"],
             cwd=ROOT,
             input=(ROOT / "scripts" / "attachment_storage.py").read_text(),
