@@ -141,6 +141,10 @@ def test_proxy_routes_limits_and_headers():
     assert sizes == {"/tc/webhooks/": webhook_limit, "/tc/partner/": partner_limit}
     for header in ("X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"):
         assert f"proxy_set_header {header} " in conf, header
+        # a location that sets headers inherits none: it must set these again
+        for path, body in locations.items():
+            if "proxy_set_header" in body:
+                assert f"proxy_set_header {header} " in body, (path, header)
     # only idempotent requests go to another node
     retry = re.search(r"proxy_next_upstream ([^;]*);", conf).group(1)
     assert "non_idempotent" not in retry

@@ -153,10 +153,15 @@ class Node:
         return self
 
     def healthy(self):
+        """/web/health answers, and the gevent (websocket) process listens."""
         try:
-            return requests.get(self.base + "/web/health", timeout=2).ok
+            if not requests.get(self.base + "/web/health", timeout=2).ok:
+                return False
         except requests.RequestException:
             return False
+        with socket.socket() as sock:
+            sock.settimeout(2)
+            return sock.connect_ex(("127.0.0.1", self.gevent_port)) == 0
 
     def wait_healthy(self, timeout=120):
         deadline = time.monotonic() + timeout
@@ -196,7 +201,7 @@ class Node:
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
             return
-        _kill_group(self.proc, signal.SIGINT)  # Odoo's graceful stop
+        self.proc.send_signal(signal.SIGINT)  # the master stops its children
         try:
             self.proc.wait(30)
         except subprocess.TimeoutExpired:

@@ -26,6 +26,7 @@ Only runs where ``TC_LIVE_DB`` is set (tests/conftest.py leaves it out otherwise
 
 import base64
 import concurrent.futures
+import http.client
 import json
 import os
 import random
@@ -240,6 +241,36 @@ def test_attachment_uploaded_on_one_node_downloads_on_the_other(server, admin):
     assert _same_file_in(server.cluster.shared_dir, content), fname
     for node in server.cluster.nodes:
         assert not _same_file_in(node.data_dir, content), node.name
+
+
+def test_proxy_refuses_a_webhook_over_the_limit_and_upgrades_websockets(server):
+    """nginx answers 413 to a webhook body over the controller's limit without a
+    node reading it, and hands /websocket to a node's gevent process (101)."""
+    body = b"{" + b" " * (256 * 1024) + b"}"
+    response = requests.post(
+        server.base + "/tc/webhooks/events",
+        data=body,
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 413, response.status_code
+    assert "too large body" in server.cluster.nginx.errors()
+    host, port = server.base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn.request(
+        "GET",
+        "/websocket",
+        headers={
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(),
+            "Sec-WebSocket-Version": "13",
+            "Origin": server.base,
+        },
+    )
+    status = conn.getresponse().status
+    conn.close()
+    assert status == 101, status
 
 
 def _running_job(pids):
