@@ -163,7 +163,7 @@ def test_live_cluster_nginx_config_is_valid():
     spec.loader.exec_module(cluster)
     with tempfile.TemporaryDirectory() as tmp:
         proxy = cluster.Cluster("tc_static", tmp).nginx
-        (proxy.dir / "tmp").mkdir(parents=True)
+        proxy.dir.mkdir(parents=True)
         proxy.conf.write_text(proxy.render())
         check = subprocess.run(
             [nginx, "-t", "-p", str(proxy.dir), "-c", str(proxy.conf)],
@@ -171,6 +171,7 @@ def test_live_cluster_nginx_config_is_valid():
             text=True,
             check=False,
         )
+        proxy.stop()  # removes its temp folder
     assert check.returncode == 0, check.stderr
 
 
