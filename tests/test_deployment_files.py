@@ -2,8 +2,11 @@
 
 import ast
 import configparser
+import importlib.util
+import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,18 +20,159 @@ def _manifest(addon):
     return ast.literal_eval((ROOT / "addons" / addon / "__manifest__.py").read_text())
 
 
+def _compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def _conf(path):
+    cfg = configparser.ConfigParser(inline_comment_prefixes=(";",))
+    cfg.read(path)
+    return cfg
+
+
+def _args(service):
+    """A compose service's command as one list of strings."""
+    command = service.get("command") or []
+    return command.split() if isinstance(command, str) else list(command)
+
+
 def test_compose_parses_and_has_the_services():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert {"db", "odoo", "init", "test"} <= set(services)
+    services = _compose()["services"]
+    assert {"db", "web", "jobs", "proxy", "init", "test"} <= set(services)
     assert services["db"]["image"].startswith("postgres:")
-    assert services["odoo"]["build"]["dockerfile"] == "docker/Dockerfile"
+    assert services["web"]["build"]["dockerfile"] == "docker/Dockerfile"
+    assert services["proxy"]["image"].startswith("nginx:")
     install = ",".join(services["test"]["entrypoint"])
     for addon in ADDONS:
         assert addon in install
     dockerfile = (ROOT / "docker/Dockerfile").read_text()
     assert dockerfile.startswith("# ") and "FROM odoo:18.0" in dockerfile
     assert "--no-deps -r /tmp/tc/requirements-oca.txt" in dockerfile
+    assert "scripts/attachment_storage.py" in dockerfile
+
+
+def test_web_service_scales():
+    """`docker compose up --scale web=3`: no fixed host port, no container name, no
+    node-local volume that would hold sessions or a filestore; health on
+    /web/health."""
+    web = _compose()["services"]["web"]
+    assert "ports" not in web and "container_name" not in web
+    for volume in web.get("volumes", []):
+        assert volume.startswith("attachments:"), volume  # the shared storage only
+    assert "/web/health" in " ".join(web["healthcheck"]["test"])
+    assert "8072" in [str(p) for p in web["expose"]]  # websocket, for the proxy
+
+
+def test_one_job_runner_and_crons_only_on_jobs():
+    """Web nodes: max_cron_threads = 0 and no queue_job among the server-wide
+    modules (its runner starts only where it is loaded); the jobs service loads it
+    and runs the crons; sessions are in PostgreSQL everywhere."""
+    services = _compose()["services"]
+    opts = _conf(ROOT / "docker/odoo.conf")["options"]
+    assert opts["max_cron_threads"] == "0"
+    assert opts["proxy_mode"] == "True"
+    web_modules = opts["server_wide_modules"].split(",")
+    assert "queue_job" not in web_modules and "session_db" in web_modules
+    web = _args(services["web"])
+    assert not [a for a in web if a.startswith(("--load", "--max-cron-threads"))], web
+    jobs = _args(services["jobs"])
+    load = [a.split("=", 1)[1].split(",") for a in jobs if a.startswith("--load=")]
+    assert load and "queue_job" in load[0] and "session_db" in load[0], jobs
+    crons = [int(a.split("=")[1]) for a in jobs if a.startswith("--max-cron-threads=")]
+    assert crons and crons[0] > 0, jobs
+    assert "replicas" not in (services["jobs"].get("deploy") or {})
+    for name in ("web", "jobs"):
+        assert "SESSION_DB_URI" in services[name]["environment"], name
+    # the runner's channels fit the jobs node's workers
+    workers = [int(a.split("=")[1]) for a in jobs if a.startswith("--workers=")][0]
+    channels = _conf(ROOT / "docker/odoo.conf")["queue_job"]["channels"]
+    capacity = dict(c.split(":") for c in channels.split(","))
+    assert 0 < int(capacity["root"]) < workers
+    assert {"root.tc_events", "root.tc_commands", "root.tc_import"} <= set(capacity)
+
+
+def _constant(path, name):
+    """The value of a module-level constant such as ``MAX_BODY = 256 * 1024``."""
+    tree = ast.parse(path.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets] == [name]:
+            return eval(compile(ast.Expression(node.value), str(path), "eval"))  # noqa: S307
+    raise AssertionError(f"{name} not in {path}")
+
+
+def _nginx_size(text):
+    number, unit = re.fullmatch(r"(\d+)([kKmM]?)", text).groups()
+    return int(number) * {"": 1, "k": 1024, "m": 1024 * 1024}[unit.lower()]
+
+
+def _locations(conf):
+    """{location path: its body} of an nginx file without nested blocks."""
+    return dict(re.findall(r"location\s+(\S+)\s*\{([^}]*)\}", conf))
+
+
+def test_proxy_routes_limits_and_headers():
+    services = _compose()["services"]
+    proxy = services["proxy"]
+    assert proxy["ports"], "the proxy is the one published port"
+    mounts = " ".join(proxy["volumes"])
+    assert "docker/nginx/default.conf" in mounts
+    assert "docker/nginx/tcops-locations.conf" in mounts
+    default = (ROOT / "docker/nginx/default.conf").read_text()
+    # replicas found through Docker's DNS by the service name, with passive checks
+    assert "resolver 127.0.0.11" in default
+    assert re.search(r"server web:8069 resolve max_fails=\d+ fail_timeout=", default)
+    assert re.search(r"server web:8072 resolve max_fails=\d+ fail_timeout=", default)
+    assert "tcops/locations.conf" in default
+    conf = (ROOT / "docker/nginx/tcops-locations.conf").read_text()
+    locations = _locations(conf)
+    assert "proxy_pass http://tc_websocket" in locations["/websocket"]
+    assert "Upgrade $http_upgrade" in locations["/websocket"]
+    webhook_limit = _constant(
+        ROOT / "addons/tc_integrations/controllers/webhook.py", "MAX_BODY"
+    )
+    partner_limit = _constant(
+        ROOT / "addons/tc_integrations/controllers/partner_api.py", "MAX_BODY"
+    )
+    sizes = {
+        path: _nginx_size(re.search(r"client_max_body_size (\w+);", body).group(1))
+        for path, body in locations.items()
+        if "client_max_body_size" in body
+    }
+    assert sizes == {"/tc/webhooks/": webhook_limit, "/tc/partner/": partner_limit}
+    for header in ("X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"):
+        assert f"proxy_set_header {header} " in conf, header
+        # a location that sets headers inherits none: it must set these again
+        for path, body in locations.items():
+            if "proxy_set_header" in body:
+                assert f"proxy_set_header {header} " in body, (path, header)
+    # only idempotent requests go to another node
+    retry = re.search(r"proxy_next_upstream ([^;]*);", conf).group(1)
+    assert "non_idempotent" not in retry
+
+
+def test_live_cluster_nginx_config_is_valid():
+    """The config tests/live/cluster.py generates around the shared locations file
+    passes `nginx -t` (Debian's nginx, installed by scripts/setup)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx not installed (scripts/setup installs it)")
+    spec = importlib.util.spec_from_file_location(
+        "tc_cluster_static", ROOT / "tests/live/cluster.py"
+    )
+    cluster = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cluster)
+    with tempfile.TemporaryDirectory() as tmp:
+        proxy = cluster.Cluster("tc_static", tmp).nginx
+        proxy.dir.mkdir(parents=True)
+        proxy.conf.write_text(proxy.render())
+        check = subprocess.run(
+            [nginx, "-t", "-p", str(proxy.dir), "-c", str(proxy.conf)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        proxy.stop()  # removes its temp folder
+    assert check.returncode == 0, check.stderr
 
 
 @pytest.mark.skipif(not shutil.which("docker"), reason="docker client not installed")
@@ -50,8 +194,7 @@ def test_compose_config_validates_with_docker_client():
 
 def test_odoo_conf_has_safe_empty_tc_settings():
     for path in (ROOT / "odoo.conf", ROOT / "docker/odoo.conf"):
-        cfg = configparser.ConfigParser(inline_comment_prefixes=(";",))
-        cfg.read(path)
+        cfg = _conf(path)
         opts = cfg["options"]
         for key in (
             "tc_api_base_url",
@@ -61,8 +204,10 @@ def test_odoo_conf_has_safe_empty_tc_settings():
             "tc_public_base_url",
         ):
             assert opts[key] == "", (path, key)
-        assert "queue_job" in opts["server_wide_modules"].split(",")
         assert "root.tc_events" in cfg["queue_job"]["channels"]
+    # one process does everything in development: the runner is loaded there
+    dev = _conf(ROOT / "odoo.conf")["options"]
+    assert "queue_job" in dev["server_wide_modules"].split(",")
 
 
 def test_dependency_direction():
@@ -228,5 +373,15 @@ def test_sentry_and_log_set_up_are_server_wide():
         cfg.read(path)
         modules = [m.strip() for m in cfg["options"]["server_wide_modules"].split(",")]
         assert modules.index("tc_integrations") < modules.index("sentry"), path
-        assert "queue_job" in modules
+        # the development server runs its job runner; a web node never does (the
+        # jobs service loads queue_job: docker-compose.yml)
+        assert ("queue_job" in modules) == (path.parent == ROOT), path
         assert not cfg["options"].get("sentry_dsn"), f"{path}: a DSN in the file"
+
+
+def test_many_node_requirements():
+    oca = (ROOT / "requirements-oca.txt").read_text()
+    for addon in ("session_db", "fs_storage", "fs_attachment"):
+        assert f"odoo-addon-{addon}==18.0.*" in oca, addon
+    assert "fsspec" in (ROOT / "requirements.txt").read_text()
+    assert "nginx" in (ROOT / "scripts/setup").read_text()
