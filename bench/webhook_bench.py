@@ -10,12 +10,14 @@ for both, and checks every event was stored exactly once.
 
     python3 bench/webhook_bench.py --events 2000 --clients 16 [--write]
 
-Only 127.0.0.1 is used. The database ``tc_bench_webhook`` is created if missing.
+Only 127.0.0.1 is used. The database ``tc_bench_webhook`` (``--db``) is created if
+missing; ``--port`` is Odoo's HTTP port (18169).
 """
 
 import argparse
 import base64
 import concurrent.futures
+import io
 import json
 import os
 import statistics
@@ -27,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import bench_results  # bench/bench_results.py (the scripts run from bench/)
+import odoo_profiled  # bench/odoo_profiled.py
 import requests
 from standardwebhooks.webhooks import Webhook
 
@@ -57,13 +60,19 @@ def ensure_db():
         )  # fmt: skip
 
 
-def start_server():
+def start_server(timings=None, profile=False):
+    """Odoo with 2 workers; with ``timings`` (a directory) through
+    ``odoo_profiled.py``, which times (and with ``profile`` profiles) every request
+    per route in each worker."""
     env = dict(os.environ, TC_WEBHOOK_SECRET=SECRET)
+    launcher = ["-m", "odoo"]
+    if timings:
+        launcher = [str(Path(__file__).resolve().parent / "odoo_profiled.py")]
+        env.update(TC_PROFILE_DIR=str(timings), TC_PROFILE="1" if profile else "0")
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "odoo",
+            *launcher,
             "-c",
             str(ROOT / "odoo.conf"),
             "-d",
@@ -131,15 +140,17 @@ def health_request(session, _wh, _n, _run):
     return time.perf_counter() - t0, resp.status_code
 
 
-def run(kind, fn, total, clients, run_id):
+def run(kind, fn, total, clients, run_id, meter=None):
     wh = Webhook(SECRET)
     sessions = [requests.Session() for _ in range(clients)]
+    cpu0 = meter.snapshot() if meter else None
     t0 = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(clients) as pool:
         results = list(
             pool.map(lambda n: fn(sessions[n % clients], wh, n, run_id), range(total))
         )
     wall = time.perf_counter() - t0
+    cpu = meter.delta(cpu0, meter.snapshot()) if meter else {}
     lat = sorted(r[0] * 1000 for r in results)
     codes = {}
     for _lat, code in results:
@@ -152,6 +163,7 @@ def run(kind, fn, total, clients, run_id):
         "p50_ms": statistics.median(lat),
         "p99_ms": lat[int(len(lat) * 0.99) - 1],
         "codes": codes,
+        "cpu_ms": {name: sec / total * 1000 for name, sec in cpu.items()},
     }
 
 
@@ -172,16 +184,75 @@ def stored(run_id):
     return tuple(int(x) for x in out.split("|"))
 
 
+def timing_lines(out_dir, profile):
+    """Per route, in the workers: CPU and wall time and SQL per request (the replay
+    requests are counted with the webhook's), and the profiles' top functions."""
+    totals, profs = odoo_profiled.merged(out_dir)
+    lines = [
+        "Inside the Odoo workers, per request (`odoo_profiled.py`"
+        + (
+            ", under cProfile: about twice the CPU time of a run without it"
+            if profile
+            else ""
+        )
+        + "):",
+        "",
+        "| route | requests | wall ms | worker CPU ms | SQL queries | SQL ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for t in sorted(totals.values(), key=lambda t: -t["n"]):
+        n = t["n"] or 1
+        lines.append(
+            f"| `{t['path']}` | {t['n']} | {t['wall'] / n * 1000:.2f} "
+            f"| {t['cpu'] / n * 1000:.2f} | {t['sql_n'] / n:.1f} | {t['sql_s'] / n * 1000:.2f} |"
+        )
+    lines.append("")
+    for path, stats in profs.items():
+        buf = io.StringIO()
+        stats.stream = buf
+        stats.sort_stats("cumulative").print_stats(40)
+        lines += [
+            f"cProfile of `{path}`, top 40 by cumulative time:",
+            "",
+            "```",
+            buf.getvalue().strip(),
+            "```",
+            "",
+        ]
+    return lines
+
+
 def main():
+    global DB, PORT  # noqa: PLW0603 (one server per run, read by the helpers)
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--db", default=DB, help="bench database (created if missing)")
+    ap.add_argument("--port", type=int, default=PORT, help="Odoo's HTTP port")
+    ap.add_argument(
+        "--timings",
+        metavar="DIR",
+        help="time every request per route in the workers (odoo_profiled.py) and "
+        "report CPU and SQL per request; the per-worker files go to DIR",
+    )
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="with --timings: cProfile the workers too (slower: figures not comparable)",
+    )
     args = ap.parse_args()
+    DB, PORT = args.db, args.port
     ensure_db()
-    proc = start_server()
+    proc = start_server(args.timings, args.profile)
     try:
         run_id = uuid.uuid4().hex[:8]
+        meter = bench_results.CpuMeter(
+            {
+                "Odoo": lambda: (bench_results.process_tree(proc.pid), proc.pid),
+                "PostgreSQL": bench_results.postgres_group([DB, "postgres"]),
+            }
+        )
         run("warm-up", health_request, 50, 4, run_id)
         base = run(
             "GET /web/health (baseline)",
@@ -189,6 +260,7 @@ def main():
             args.events,
             args.clients,
             run_id,
+            meter,
         )
         hook = run(
             "POST /tc/webhooks/events",
@@ -196,6 +268,7 @@ def main():
             args.events,
             args.clients,
             run_id,
+            meter,
         )
         # replays: same ids again, must be answered without storing anything new
         replay = run(
@@ -204,6 +277,7 @@ def main():
             args.events // 10,
             args.clients,
             run_id,
+            meter,
         )
         count, distinct = stored(run_id)
     finally:
@@ -220,20 +294,35 @@ def main():
         "`standardwebhooks` library, type `BenchPing` (stored, answered 202, processed "
         "later by queue_job as ignored).",
         "",
-        "| requests | count | wall s | req/s | p50 ms | p99 ms | statuses |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| requests | count | wall s | req/s | p50 ms | p99 ms | statuses "
+        "| CPU ms/request: Odoo | PostgreSQL | load generator | whole machine |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for r in rows:
+        cpu = r["cpu_ms"]
         lines.append(
             f"| {r['kind']} | {r['requests']} | {r['wall_s']:.2f} | {r['per_s']:.0f} "
-            f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['codes']} |"
+            f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['codes']} "
+            f"| {cpu['Odoo']:.2f} | {cpu['PostgreSQL']:.2f} "
+            f"| {cpu['this process']:.2f} | {cpu['machine']:.2f} |"
         )
+    lines += [
+        "",
+        f"Webhook / health throughput: {hook['per_s'] / base['per_s']:.0%}. CPU per "
+        "request from /proc: the Odoo server's processes (workers, queue_job's runner "
+        "and the job requests it sends to the workers), PostgreSQL (the backends of "
+        "the bench database and of `postgres`, which Odoo's database listing opens, "
+        "plus every backend that exited: other users' of this shared server too), "
+        "this script's own threads, and every core's busy time.",
+    ]
     lines += [
         "",
         f"Stored: {count} rows for {distinct} distinct event ids out of {args.events} "
         "sent (replays stored nothing).",
         "",
     ]
+    if args.timings:
+        lines += timing_lines(args.timings, args.profile)
     text = "\n".join(lines)
     print(text)
     if args.write:

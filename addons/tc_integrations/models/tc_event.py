@@ -176,7 +176,9 @@ class TcEvent(models.Model):
             )
             return existing, False
         event = self.sudo().browse(row[0])
-        event._tc_schedule()
+        # the ids and type are at hand: the job's description does not re-read the
+        # row just inserted (a query per delivery)
+        event._tc_schedule(described=(event_id, event_type))
         _logger.info(
             "tc.event %s (%s) stored from %s [correlation_id=%s]",
             event_id,
@@ -186,16 +188,21 @@ class TcEvent(models.Model):
         )
         return event, True
 
-    def _tc_schedule(self, eta=None):
-        # the job runs as the system (it writes the event's state), whoever
-        # pressed the button that queued it
-        for event in self.sudo():
+    def _tc_schedule(self, eta=None, described=None):
+        """Queue one job per event. The job runs as the system (it writes the
+        event's state), whoever pressed the button that queued it. An event belongs
+        to no company, and its job neither: queue_job's ``company_id`` key is given,
+        so that enqueueing does not read the user's company (a query per webhook
+        delivery); queue_job's multi-company rule shows company-less jobs to every
+        job manager. ``described``: ``(event_id, event_type)`` of a single event
+        the caller already holds."""
+        for event in self.sudo().with_context(company_id=False):
+            event_id, event_type = described or (event.event_id, event.event_type)
             event.with_delay(
                 channel="root.tc_events",
                 identity_key="tc.event:%s" % event.id,
                 eta=eta,
-                description="Process event %s (%s)"
-                % (event.event_id, event.event_type),
+                description="Process event %s (%s)" % (event_id, event_type),
             )._tc_job_process()
 
     # -- the job -------------------------------------------------------------------

@@ -29,3 +29,33 @@ class TestExactlyOnce(TransactionCase):
             {e._tc_job_process() for e in events[:200]},
             {"nothing to do: event is ignored"},
         )
+
+    def test_a_delivery_is_stored_and_queued_in_four_queries(self):
+        """The webhook's hot path (bench/RESULTS.md, "Webhook ingestion: where the
+        time goes"): the event row, queue_job's identity and uuid look-ups and the
+        job row; the job is company-less, as the event, so that enqueueing reads
+        neither the user's company nor the event just inserted."""
+        ingest = self.env["tc.event"]._tc_ingest
+        ingest(event("evt_q_warm", "BenchPing"))  # queue_job's config cache
+        self.env.invalidate_all()
+        with self.assertQueryCount(4):
+            stored, created = ingest(event("evt_q_1", "BenchPing"))
+        self.assertTrue(created)
+        job = self.env["queue.job"].search(
+            [("identity_key", "=", "tc.event:%s" % stored.id)]
+        )
+        self.assertEqual(len(job), 1)
+        self.assertEqual(job.name, "Process event evt_q_1 (BenchPing)")
+        self.assertEqual(job.channel, "root.tc_events")
+        self.assertEqual(job.method_name, "_tc_job_process")
+        self.assertEqual(job.records, stored)
+        self.assertFalse(job.company_id)
+        # a replay: one insert that conflicts and one search, no job
+        with self.assertQueryCount(2):
+            self.assertFalse(ingest(event("evt_q_1", "BenchPing"))[1])
+        self.assertEqual(
+            self.env["queue.job"].search_count(
+                [("identity_key", "=", "tc.event:%s" % stored.id)]
+            ),
+            1,
+        )
