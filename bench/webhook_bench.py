@@ -60,7 +60,20 @@ def ensure_db():
         )  # fmt: skip
 
 
-def start_server(timings=None, profile=False):
+def code_version():
+    """Short commit of the checkout, ``+dirty`` when it has changes."""
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--", "addons", "bench"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    return f"`{head}`" + (" (+ uncommitted changes)" if dirty else "")
+
+
+def start_server(timings=None, profile=False, runner=True):
     """Odoo with 2 workers; with ``timings`` (a directory) through
     ``odoo_profiled.py``, which times (and with ``profile`` profiles) every request
     per route in each worker."""
@@ -85,6 +98,7 @@ def start_server(timings=None, profile=False):
             f"^{DB}$",
             "--log-level=warn",
             "--limit-time-real=120",
+            *([] if runner else ["--load=base,web"]),
         ],  # fmt: skip
         cwd=ROOT,
         env=env,
@@ -227,6 +241,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--rounds", type=int, default=3, help="health/webhook rounds")
+    ap.add_argument(
+        "--no-runner",
+        action="store_true",
+        help="start Odoo without queue_job's runner (--load=base,web)",
+    )
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--db", default=DB, help="bench database (created if missing)")
     ap.add_argument("--port", type=int, default=PORT, help="Odoo's HTTP port")
@@ -244,7 +264,10 @@ def main():
     args = ap.parse_args()
     DB, PORT = args.db, args.port
     ensure_db()
-    proc = start_server(args.timings, args.profile)
+    commit = code_version()
+    load_before = os.getloadavg()
+    proc = start_server(args.timings, args.profile, runner=not args.no_runner)
+    rounds = []
     try:
         run_id = uuid.uuid4().hex[:8]
         meter = bench_results.CpuMeter(
@@ -254,70 +277,106 @@ def main():
             }
         )
         run("warm-up", health_request, 50, 4, run_id)
-        base = run(
-            "GET /web/health (baseline)",
-            health_request,
-            args.events,
-            args.clients,
-            run_id,
-            meter,
-        )
-        hook = run(
-            "POST /tc/webhooks/events",
-            signed_request,
-            args.events,
-            args.clients,
-            run_id,
-            meter,
-        )
+        run("warm-up", signed_request, 50, 4, f"w{run_id}")
+        for i in range(args.rounds):
+            bench_results.log("round %d/%d", i + 1, args.rounds)
+            base = run(
+                "GET /web/health (baseline)",
+                health_request,
+                args.events,
+                args.clients,
+                run_id,
+                meter,
+            )
+            hook = run(
+                "POST /tc/webhooks/events",
+                signed_request,
+                args.events,
+                args.clients,
+                f"{run_id}-{i}",
+                meter,
+            )
+            rounds.append((base, hook))
         # replays: same ids again, must be answered without storing anything new
         replay = run(
             "replay of the same events",
             signed_request,
             args.events // 10,
             args.clients,
-            run_id,
+            f"{run_id}-0",
             meter,
         )
         count, distinct = stored(run_id)
     finally:
         proc.terminate()
         proc.wait(30)
-    rows = [base, hook, replay]
+    load_after = os.getloadavg()
+    ratios = [hook["per_s"] / base["per_s"] for base, hook in rounds]
+    sent = args.events * args.rounds
     lines = [
         SECTION,
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by "
-        f"`python3 bench/webhook_bench.py --events {args.events} --clients {args.clients} --write` "
-        f"on {os.cpu_count()} CPUs; Odoo `--workers=2` on 127.0.0.1, {args.clients} concurrent "
-        "clients (Python threads on the same machine), events signed with the PyPI "
-        "`standardwebhooks` library, type `BenchPing` (stored, answered 202, processed "
-        "later by queue_job as ignored).",
+        f"`python3 bench/webhook_bench.py --events {args.events} --clients {args.clients} "
+        f"--rounds {args.rounds}{' --no-runner' if args.no_runner else ''} --write` "
+        f"at {commit} on {os.cpu_count()} CPUs; Odoo `--workers=2` on 127.0.0.1"
+        + (
+            " without queue_job's runner (`--load=base,web`: events stay pending, "
+            "as on a web node of the production topology)"
+            if args.no_runner
+            else ", queue_job's runner in the same server (it runs the jobs of the "
+            "events on the same two workers meanwhile)"
+        )
+        + f"; {args.clients} concurrent clients (Python threads of this script, on the "
+        "same machine), events signed with the PyPI `standardwebhooks` library, type "
+        "`BenchPing` (stored, answered 202, processed by queue_job as ignored). "
+        f"Rounds of {args.events} health requests then {args.events} events, "
+        f"interleaved; 1-minute load average {load_before[0]:.1f} before, "
+        f"{load_after[0]:.1f} after (the machine is shared).",
         "",
-        "| requests | count | wall s | req/s | p50 ms | p99 ms | statuses "
+        "| round | requests | count | wall s | req/s | p50 ms | p99 ms | statuses "
         "| CPU ms/request: Odoo | PostgreSQL | load generator | whole machine |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        "|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
-    for r in rows:
+    rows = [(i + 1, r) for i, pair in enumerate(rounds) for r in pair]
+    rows.append(("-", replay))
+    for label, r in rows:
         cpu = r["cpu_ms"]
         lines.append(
-            f"| {r['kind']} | {r['requests']} | {r['wall_s']:.2f} | {r['per_s']:.0f} "
-            f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['codes']} "
+            f"| {label} | {r['kind']} | {r['requests']} | {r['wall_s']:.2f} "
+            f"| {r['per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['codes']} "
             f"| {cpu['Odoo']:.2f} | {cpu['PostgreSQL']:.2f} "
             f"| {cpu['this process']:.2f} | {cpu['machine']:.2f} |"
         )
+
+    def median_of(index, key, sub=None):
+        values = [pair[index][key] for pair in rounds]
+        if sub:
+            values = [v[sub] for v in values]
+        return statistics.median(values)
+
+    cpu_line = " / ".join(
+        f"{median_of(0, 'cpu_ms', name):.2f} vs {median_of(1, 'cpu_ms', name):.2f}"
+        for name in ("Odoo", "PostgreSQL", "this process")
+    )
     lines += [
         "",
-        f"Webhook / health throughput: {hook['per_s'] / base['per_s']:.0%}. CPU per "
-        "request from /proc: the Odoo server's processes (workers, queue_job's runner "
-        "and the job requests it sends to the workers), PostgreSQL (the backends of "
-        "the bench database and of `postgres`, which Odoo's database listing opens, "
-        "plus every backend that exited: other users' of this shared server too), "
-        "this script's own threads, and every core's busy time.",
+        f"**Webhook / health throughput: {statistics.median(ratios):.0%}** (median of "
+        f"the rounds: {', '.join(f'{r:.0%}' for r in ratios)}); "
+        f"{median_of(1, 'per_s'):.0f} events/s against {median_of(0, 'per_s'):.0f} "
+        f"health requests/s. CPU ms per request, health vs webhook (medians): Odoo / "
+        f"PostgreSQL / load generator {cpu_line}.",
+        "",
+        "CPU per request from /proc: the Odoo server's processes (master, workers, "
+        "queue_job's runner and the job requests it sends to the workers), PostgreSQL "
+        "(the backends of the bench database and of `postgres`, which Odoo's database "
+        "listing opens, plus every backend that exited: other users' of this shared "
+        "server too), this script's own threads, and every core's busy time (what "
+        "exceeds the three before it is other work on the machine).",
     ]
     lines += [
         "",
-        f"Stored: {count} rows for {distinct} distinct event ids out of {args.events} "
+        f"Stored: {count} rows for {distinct} distinct event ids out of {sent} "
         "sent (replays stored nothing).",
         "",
     ]
@@ -329,7 +388,7 @@ def main():
         # the whole heading line: "## tc_integrations" also starts the heading of
         # the reconciliation section
         bench_results.write_section(SECTION, text)
-    if count != distinct or distinct != args.events:
+    if count != distinct or distinct != sent:
         sys.exit("exactly-once check failed")
 
 

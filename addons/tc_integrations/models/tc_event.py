@@ -190,13 +190,10 @@ class TcEvent(models.Model):
 
     def _tc_schedule(self, eta=None, described=None):
         """Queue one job per event. The job runs as the system (it writes the
-        event's state), whoever pressed the button that queued it. An event belongs
-        to no company, and its job neither: queue_job's ``company_id`` key is given,
-        so that enqueueing does not read the user's company (a query per webhook
-        delivery); queue_job's multi-company rule shows company-less jobs to every
-        job manager. ``described``: ``(event_id, event_type)`` of a single event
-        the caller already holds."""
-        for event in self.sudo().with_context(company_id=False):
+        event's state), whoever pressed the button that queued it.
+        ``described``: ``(event_id, event_type)`` of a single event the caller
+        already holds (ingestion: no query to read them back)."""
+        for event in self.sudo():
             event_id, event_type = described or (event.event_id, event.event_type)
             event.with_delay(
                 channel="root.tc_events",
