@@ -73,7 +73,7 @@ def code_version():
     return f"`{head}`" + (" (+ uncommitted changes)" if dirty else "")
 
 
-def start_server(timings=None, profile=False, runner=True):
+def start_server(timings=None, profile=False, runner=True, dbfilter=True):
     """Odoo with 2 workers; with ``timings`` (a directory) through
     ``odoo_profiled.py``, which times (and with ``profile`` profiles) every request
     per route in each worker."""
@@ -94,8 +94,7 @@ def start_server(timings=None, profile=False, runner=True):
             "--max-cron-threads=0",
             f"--http-port={PORT}",
             "--http-interface=127.0.0.1",
-            "--db-filter",
-            f"^{DB}$",
+            *(["--db-filter", f"^{DB}$"] if dbfilter else []),
             "--log-level=warn",
             "--limit-time-real=120",
             *([] if runner else ["--load=base,web"]),
@@ -247,6 +246,13 @@ def main():
         action="store_true",
         help="start Odoo without queue_job's runner (--load=base,web)",
     )
+    ap.add_argument(
+        "--no-dbfilter",
+        action="store_true",
+        help="no --db-filter: Odoo takes the database from -d instead of listing "
+        "the databases (a new connection to `postgres`) for every request without "
+        "a session",
+    )
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--db", default=DB, help="bench database (created if missing)")
     ap.add_argument("--port", type=int, default=PORT, help="Odoo's HTTP port")
@@ -266,7 +272,12 @@ def main():
     ensure_db()
     commit = code_version()
     load_before = os.getloadavg()
-    proc = start_server(args.timings, args.profile, runner=not args.no_runner)
+    proc = start_server(
+        args.timings,
+        args.profile,
+        runner=not args.no_runner,
+        dbfilter=not args.no_dbfilter,
+    )
     rounds = []
     try:
         run_id = uuid.uuid4().hex[:8]
@@ -318,7 +329,8 @@ def main():
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by "
         f"`python3 bench/webhook_bench.py --events {args.events} --clients {args.clients} "
-        f"--rounds {args.rounds}{' --no-runner' if args.no_runner else ''} --write` "
+        f"--rounds {args.rounds}{' --no-runner' if args.no_runner else ''}"
+        f"{' --no-dbfilter' if args.no_dbfilter else ''} --write` "
         f"at {commit} on {os.cpu_count()} CPUs; Odoo `--workers=2` on 127.0.0.1"
         + (
             " without queue_job's runner (`--load=base,web`: events stay pending, "
@@ -326,6 +338,12 @@ def main():
             if args.no_runner
             else ", queue_job's runner in the same server (it runs the jobs of the "
             "events on the same two workers meanwhile)"
+        )
+        + (
+            "; `-d` without `--db-filter` (no database listing per request)"
+            if args.no_dbfilter
+            else "; `-d` and `--db-filter` (Odoo lists the databases, through a new "
+            "connection to `postgres`, for every request without a session)"
         )
         + f"; {args.clients} concurrent clients (Python threads of this script, on the "
         "same machine), events signed with the PyPI `standardwebhooks` library, type "
