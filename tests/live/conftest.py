@@ -1,28 +1,31 @@
-"""The running Odoo that the live layers share (tests/live, tests/security).
+"""The running TC Ops that the live layers share (tests/live, tests/security).
 
-One real Odoo (``--workers=2``, the queue_job runner as a separate process, no
-cron threads) on the database named by ``TC_LIVE_DB``, with a webhook secret and a
-partner-JWT gateway (a JWKS file, issuer, audience) and an API token configured. It starts once per pytest session, whichever layer asks first, and
-stops at the end of the session: tests/security loads this file too
-(``tests/security/conftest.py``), and both fixtures hand out the same process
-(kept on the pytest config).
+The production topology on one machine (tests/live/cluster.py): two Odoo web nodes
+(``--workers=2`` each, no cron threads, no job runner, each with its own data_dir,
+sessions in PostgreSQL through OCA session_db, attachments in a shared storage
+through OCA fs_attachment), one jobs node (queue_job's runner and the crons) and
+Debian's nginx in front, on the database named by ``TC_LIVE_DB``, with a webhook
+secret, a partner-JWT gateway (a JWKS file, issuer, audience) and an API token
+configured. Before it starts, the database gets fs_attachment and its existing
+filestore is migrated into the shared storage (scripts/attachment_storage.py). It
+starts once per pytest session, whichever layer asks first, and stops at the end
+of the session: tests/security loads this file too (``tests/security/conftest.py``),
+and both fixtures hand out the same cluster (kept on the pytest config). ``base``
+is nginx's address.
 
 Only collected where ``TC_LIVE_DB`` is set (tests/conftest.py).
 """
 
 import base64
+import importlib.util
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -35,21 +38,24 @@ API_TOKEN = "tc-live-api-token-never-leaves-the-server"
 JWT_ISSUER = "https://gateway.tc-live.test/"
 JWT_AUDIENCE = "tc-ops-partner-api"
 
+# the launcher, loaded by path: this file is loaded under two module names
+# (tests/security loads it too) and tests/live is not a package
+_spec = importlib.util.spec_from_file_location(
+    "tc_live_cluster", Path(__file__).with_name("cluster.py")
+)
+_cluster = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_cluster)
+Cluster, ClusterError = _cluster.Cluster, _cluster.ClusterError
+
 
 class Server(NamedTuple):
-    proc: subprocess.Popen
-    base: str
-    log: Path
+    cluster: Cluster  # web nodes, jobs node, nginx (tests/live/cluster.py)
+    base: str  # nginx
+    log: Path  # the jobs node's log
     secret: str
     db: str
     jwt: dict  # issuer, audience, kid, key (PEM of the gateway's signing key)
     api_token: str
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _b64(number):
@@ -91,74 +97,43 @@ def _gateway(folder):
     }
 
 
-def _start(log):
-    port = _free_port()
-    jwks, jwt = _gateway(log.parent)
-    env = dict(
-        os.environ,
-        TC_WEBHOOK_SECRET=SECRET,
-        TC_API_TOKEN=API_TOKEN,
-        TC_PARTNER_JWKS=str(jwks),
-        TC_PARTNER_JWT_ISSUER=JWT_ISSUER,
-        TC_PARTNER_JWT_AUDIENCE=JWT_AUDIENCE,
+def _start(folder):
+    jwks, jwt = _gateway(folder)
+    env = {
+        "TC_WEBHOOK_SECRET": SECRET,
+        "TC_API_TOKEN": API_TOKEN,
+        "TC_PARTNER_JWKS": str(jwks),
+        "TC_PARTNER_JWT_ISSUER": JWT_ISSUER,
+        "TC_PARTNER_JWT_AUDIENCE": JWT_AUDIENCE,
+    }
+    ports = os.environ.get("TC_LIVE_PORTS")  # "lo-hi" on a shared machine
+    port_range = tuple(int(p) for p in ports.split("-")) if ports else None
+    # the shared storage outlives the session: a rerun on the same database reads
+    # the files the previous one moved there
+    shared = Path(tempfile.gettempdir()) / "tc_live_storage" / DB
+    cluster = Cluster(
+        DB, folder / "cluster", env=env, port_range=port_range, shared_dir=shared
     )
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                "-c",
-                str(ROOT / "odoo.conf"),
-                "-d",
-                DB,
-                "--db-filter",
-                f"^{DB}$",
-                "--workers=2",
-                "--max-cron-threads=0",
-                f"--http-port={port}",
-                "--http-interface=127.0.0.1",
-                "--limit-time-real=300",
-                "--log-level=warn",
-            ],  # fmt: skip
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if requests.get(base + "/web/health", timeout=2).ok:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            pytest.fail("Odoo did not start:\n" + log.read_text()[-3000:])
-        time.sleep(0.5)
-    return Server(proc, base, log, SECRET, DB, jwt, API_TOKEN)
-
-
-def _stop(server):
-    server.proc.send_signal(signal.SIGINT)
+    started = time.monotonic()
     try:
-        server.proc.wait(60)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
+        print("\n" + cluster.prepare().strip())
+        cluster.start()
+    except ClusterError as exc:
+        pytest.fail(str(exc))
+    print(f"cluster prepared and started in {time.monotonic() - started:.1f} s")
+    return Server(cluster, cluster.base, cluster.jobs.log, SECRET, DB, jwt, API_TOKEN)
 
 
 @pytest.fixture(scope="session")
 def server(request, tmp_path_factory):
-    """The shared running Odoo: ``Server(proc, base, log, secret, db, jwt)``.
+    """The shared running cluster: ``Server(cluster, base, log, secret, db, jwt,
+    api_token)``.
 
     Kept as an attribute of the pytest config, not in a module global or a
     StashKey: tests/security loads this file as a second module, and both must
     find the one process."""
     config = request.config
     if getattr(config, "_tc_live_server", None) is None:
-        log = tmp_path_factory.mktemp("odoo") / "odoo.log"
-        config._tc_live_server = _start(log)
-        config.add_cleanup(lambda: _stop(config._tc_live_server))
+        config._tc_live_server = _start(tmp_path_factory.mktemp("odoo"))
+        config.add_cleanup(config._tc_live_server.cluster.stop)
     return config._tc_live_server

@@ -49,6 +49,15 @@ JWT_RATE_LIMIT = 60  # per minute and partner, counted in the database
 JWT_ALGORITHMS = ["RS256", "ES256"]
 # what a JWT must carry: a token without expiry would be valid forever
 JWT_OPTIONS = {"require_exp": True, "require_iss": True, "require_aud": True}
+# The gateway's JWKS, per source: (expires, fetched, jwks). A cache of this worker
+# only: every node reads the same JWKS, and a key the cache does not know yet (the
+# gateway rotated its keys after this worker's last fetch) makes the worker read the
+# JWKS again at once, at most once per JWKS_REFETCH seconds (an attacker sending
+# random ``kid`` values cannot make us hammer the gateway). So whether a token is
+# accepted never depends on which node or worker answers; a key the gateway
+# withdrew is refused by every worker within JWKS_TTL.
+JWKS_TTL = 300
+JWKS_REFETCH = 10
 _jwks_cache = {}
 _lock = threading.Lock()
 
@@ -67,18 +76,28 @@ class Caller:
         self.scopes = set(scopes)
 
 
-def _load_jwks(source):
+def _kids(jwks):
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    return {k.get("kid") for k in keys or () if isinstance(k, dict)}
+
+
+def _load_jwks(source, kid=None):
+    """The JWKS at ``source`` (file path or URL), cached JWKS_TTL seconds; read
+    again sooner when it does not have the token's ``kid``."""
+    now = time.monotonic()
     with _lock:
         cached = _jwks_cache.get(source)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
+    if cached and cached[0] > now:
+        expires, fetched, jwks = cached
+        if kid is None or kid in _kids(jwks) or now - fetched < JWKS_REFETCH:
+            return jwks
     if source.startswith(("http://", "https://")):
         jwks = requests.get(source, timeout=5).json()
     else:
         with open(source, encoding="utf-8") as handle:
             jwks = json.load(handle)
     with _lock:
-        _jwks_cache[source] = (time.monotonic() + 300, jwks)
+        _jwks_cache[source] = (now + JWKS_TTL, now, jwks)
     return jwks
 
 
@@ -197,9 +216,10 @@ class TcPartnerApi(http.Controller):
         if not settings.partner_jwt_configured:
             raise RpcError(UNAUTHORIZED, "Unauthorized: unknown key")
         try:
+            kid = jwt.get_unverified_header(token).get("kid")
             claims = jwt.decode(
                 token,
-                _load_jwks(settings.partner_jwks),
+                _load_jwks(settings.partner_jwks, kid),
                 algorithms=JWT_ALGORITHMS,
                 audience=settings.partner_jwt_audience,
                 issuer=settings.partner_jwt_issuer,

@@ -198,6 +198,37 @@ class TestPartnerApiJwt(HttpCase):
                     self.assertEqual(response.json()["error"]["code"], code)
         self.assertEqual(self.env["tc.order.review"].search_count([]), count)
 
+    def test_rotated_gateway_key_is_accepted_before_the_cache_expires(self):
+        """The gateway publishes a new key after this worker cached its JWKS: a
+        token signed with it is accepted at once (the worker reads the JWKS again
+        for an unknown kid), as on a node whose cache is empty; a kid that is
+        still unknown after that read stays refused."""
+        new_pem = _rsa_pem()
+        rotated = {"keys": [_public_jwk(self.pem, "gw-2026")]}
+        rotated["keys"].append(_public_jwk(new_pem, "gw-2027"))
+        with self._settings(str(self.jwks_file)):
+            first = self._rpc(self._token(), "case.status", case_id=0)
+            self.assertEqual(first.status_code, 200, first.text)  # cache filled
+            old = self.jwks_file.read_text(encoding="utf-8")
+            self.jwks_file.write_text(json.dumps(rotated), encoding="utf-8")
+            try:
+                # the cache was filled more than JWKS_REFETCH seconds ago
+                source = str(self.jwks_file)
+                expires, fetched, jwks = partner_api._jwks_cache[source]
+                partner_api._jwks_cache[source] = (expires, fetched - 60, jwks)
+                new = self._rpc(
+                    self._token(pem=new_pem, kid="gw-2027"), "case.status", case_id=0
+                )
+                self.assertEqual(new.status_code, 200, new.text)
+                rogue = self._rpc(
+                    self._token(pem=self.rogue_pem, kid="gw-2099"),
+                    "case.status",
+                    case_id=0,
+                )
+                self.assertEqual(rogue.status_code, 401, rogue.text)
+            finally:
+                self.jwks_file.write_text(old, encoding="utf-8")
+
     def test_ambiguous_partner_ref_is_refused(self):
         # someone gives a second partner Acme's reference: neither gets the calls
         self.env["res.partner"].create({"name": "AAA look-alike", "ref": "RES-ACME"})

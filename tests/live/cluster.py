@@ -1,0 +1,439 @@
+"""The production topology of TC Ops on one machine, without Docker: the launcher
+that tests/live and the benchmarks (bench/) start. No pytest in here.
+
+What it starts (docker-compose.yml has the same parts as services):
+
+- ``web`` nodes (two by default): Odoo prefork HTTP nodes (``--workers``), each on its
+  own HTTP and gevent port and with its OWN ``data_dir``; ``--max-cron-threads=0`` and
+  no queue_job runner (``--load`` without ``queue_job``); sessions in PostgreSQL (OCA
+  ``session_db``, ``SESSION_DB_URI``), attachments in the shared storage (OCA
+  ``fs_attachment``, a directory through fs_storage's ``file`` protocol here, S3 in
+  production): whatever one node writes, another reads from the database or the
+  storage, never from its own disk;
+- one ``jobs`` node: Odoo with queue_job server-wide (its runner, which elects itself
+  master with a PostgreSQL advisory lock) and the cron threads; the runner sends the
+  jobs to this node's own HTTP workers, so jobs never run on a web node;
+- Debian's ``nginx`` as a child process (``daemon off``) with a config generated in
+  the work folder around ``docker/nginx/tcops-locations.conf`` (the same locations
+  as in compose): round robin over the web nodes, ``/websocket`` to their gevent ports;
+- the existing local PostgreSQL (socket, current user) and database ``db``.
+
+Every process is started in its own session (process group), so ``Node.kill9()``
+ends a node the way a lost machine ends: master, workers and runner at once.
+
+    cluster = Cluster("tc_live_db", Path("/tmp/work"), env={"TC_WEBHOOK_SECRET": ...})
+    cluster.prepare()     # installs fs_attachment, configures and migrates storage
+    cluster.start()
+    cluster.base          # http://127.0.0.1:<nginx port>
+    cluster.web[0].kill9(); cluster.web[0].start()
+    cluster.stop()
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCATIONS = ROOT / "docker" / "nginx" / "tcops-locations.conf"
+WEB_MODULES = "base,web,session_db"  # no queue_job: no job runner on a web node
+JOBS_MODULES = "base,web,session_db,queue_job"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+# Odoo's console script beside this interpreter, not ``python -m odoo``: a prefork
+# master starts its gevent (websocket) process as ``python argv[0] gevent ...``;
+# with ``-m odoo`` argv[0] is odoo/__main__.py, whose relative import fails, and
+# the master respawns the failing process every second, for as long as it runs.
+_SCRIPT = Path(sys.executable).with_name("odoo")
+ODOO = (
+    [sys.executable, str(_SCRIPT)]
+    if _SCRIPT.exists()
+    else [sys.executable, "-m", "odoo"]
+)
+
+
+class ClusterError(RuntimeError):
+    pass
+
+
+def free_port(taken=(), port_range=None):
+    """A TCP port free on 127.0.0.1: from ``port_range`` (lo, hi) when given (a
+    shared machine's allotted range), else one the kernel picks."""
+    candidates = range(port_range[0], port_range[1] + 1) if port_range else [0]
+    for port in candidates:
+        if port in taken:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise ClusterError(f"no free port in {port_range}")
+
+
+def _kill_group(proc, sig):
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+class Node:
+    """One Odoo server (a web node or the jobs node): start, health, SIGKILL."""
+
+    def __init__(self, cluster, name, role, http_port, gevent_port, args=(), env=None):
+        self.cluster = cluster
+        self.name = name
+        self.role = role
+        self.http_port = http_port
+        self.gevent_port = gevent_port
+        self.data_dir = cluster.workdir / name / "data"
+        self.log = cluster.workdir / name / "odoo.log"
+        self.extra_args = list(args)
+        self.extra_env = dict(env or {})
+        self.proc = None
+        self.starts = 0
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def command(self):
+        c = self.cluster
+        modules = JOBS_MODULES if self.role == "jobs" else WEB_MODULES
+        crons = c.jobs_crons if self.role == "jobs" else 0
+        workers = c.jobs_workers if self.role == "jobs" else c.web_workers
+        return [
+            *ODOO, "-c", str(c.odoo_conf),
+            "-d", c.db, "--db-filter", f"^{c.db}$",
+            f"--load={modules}",
+            f"--workers={workers}",
+            f"--max-cron-threads={crons}",
+            f"--http-port={self.http_port}",
+            f"--gevent-port={self.gevent_port}",
+            "--http-interface=127.0.0.1",
+            f"--data-dir={self.data_dir}",
+            "--proxy-mode",
+            "--limit-time-real=300",
+            "--log-level=warn",
+            *self.extra_args,
+        ]  # fmt: skip
+
+    def start(self, wait=True):
+        env = dict(
+            os.environ,
+            SESSION_DB_URI=f"postgresql:///{self.cluster.db}",
+            **self.cluster.env,
+            **self.extra_env,
+        )
+        with self.log.open("a") as out:
+            out.write(f"\n=== tests/live/cluster.py: start #{self.starts + 1}\n")
+            out.flush()
+            self.proc = subprocess.Popen(
+                self.command(),
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: kill9() ends all
+            )
+        self.starts += 1
+        if wait:
+            self.wait_healthy()
+        return self
+
+    def healthy(self):
+        try:
+            return requests.get(self.base + "/web/health", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    def wait_healthy(self, timeout=120):
+        deadline = time.monotonic() + timeout
+        while not self.healthy():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise ClusterError(
+                    f"{self.name} did not start:\n{self.log.read_text()[-3000:]}"
+                )
+            time.sleep(0.3)
+
+    def pids(self):
+        """The node's processes (master, workers, job runner): its process group."""
+        out = subprocess.run(
+            ["ps", "-o", "pid=,args=", "-g", str(self.proc.pid)],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        return [line.strip().split(None, 1) for line in out.splitlines() if line]
+
+    def kill9(self):
+        """SIGKILL to every process of the node at once (a lost machine)."""
+        _kill_group(self.proc, signal.SIGKILL)
+        self.proc.wait(30)
+        # the group's last process may outlive the master by a moment
+        deadline = time.monotonic() + 10
+        while self._group_alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def _group_alive(self):
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        _kill_group(self.proc, signal.SIGINT)  # Odoo's graceful stop
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            _kill_group(self.proc, signal.SIGKILL)
+            self.proc.wait(10)
+
+
+class Nginx:
+    """Debian's nginx as a child: generated config, ``daemon off``, logs in files."""
+
+    def __init__(self, cluster, port):
+        self.cluster = cluster
+        self.port = port
+        self.dir = cluster.workdir / "nginx"
+        self.conf = self.dir / "nginx.conf"
+        self.error_log = self.dir / "error.log"
+        self.access_log = self.dir / "access.log"
+        self.proc = None
+
+    def render(self):
+        web = self.cluster.web
+        servers = "\n".join(
+            f"        server 127.0.0.1:{n.http_port} max_fails=1 fail_timeout=2s;"
+            for n in web
+        )
+        websockets = "\n".join(
+            f"        server 127.0.0.1:{n.gevent_port} max_fails=1 fail_timeout=2s;"
+            for n in web
+        )
+        tmp = self.dir / "tmp"
+        return f"""# generated by tests/live/cluster.py
+daemon off;
+worker_processes 1;
+pid {self.dir}/nginx.pid;
+error_log {self.error_log} warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log {self.access_log};
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    upstream tc_web {{
+{servers}
+        keepalive 32;
+    }}
+    upstream tc_websocket {{
+{websockets}
+    }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        include {LOCATIONS};
+    }}
+}}
+"""
+
+    def start(self):
+        (self.dir / "tmp").mkdir(parents=True, exist_ok=True)
+        self.conf.write_text(self.render())
+        check = subprocess.run(
+            [NGINX, "-t", "-p", str(self.dir), "-c", str(self.conf)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check.returncode:
+            raise ClusterError("nginx config refused:\n" + check.stderr)
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", str(self.dir), "-c", str(self.conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=(self.dir / "stderr.log").open("w"),
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(base + "/web/health", timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise ClusterError("nginx did not start: " + self.errors())
+            time.sleep(0.2)
+
+    def errors(self):
+        return self.error_log.read_text() if self.error_log.exists() else ""
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            _kill_group(self.proc, signal.SIGQUIT)  # graceful shutdown
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                _kill_group(self.proc, signal.SIGKILL)
+                self.proc.wait(5)
+
+
+class Cluster:
+    """``web_nodes`` HTTP nodes + one jobs node + nginx on database ``db``.
+
+    ``env``: environment of every node (TC settings such as TC_WEBHOOK_SECRET);
+    ``port_range``: (lo, hi) to take ports from on a shared machine;
+    ``shared_dir``: the attachment storage (default: ``workdir/attachments``)."""
+
+    def __init__(
+        self,
+        db,
+        workdir,
+        web_nodes=2,
+        web_workers=2,
+        jobs_workers=2,
+        jobs_crons=1,
+        env=None,
+        port_range=None,
+        shared_dir=None,
+        odoo_conf=ROOT / "odoo.conf",
+    ):
+        self.db = db
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.web_workers = web_workers
+        self.jobs_workers = jobs_workers
+        self.jobs_crons = jobs_crons
+        self.env = dict(env or {})
+        self.port_range = port_range
+        self.shared_dir = Path(shared_dir or self.workdir / "attachments")
+        self.odoo_conf = Path(odoo_conf)
+        self._taken = set()
+        self.web = [
+            Node(self, f"web{n + 1}", "web", self._port(), self._port())
+            for n in range(web_nodes)
+        ]
+        self.jobs = Node(
+            self,
+            "jobs",
+            "jobs",
+            self._port(),
+            self._port(),
+            args=["--log-handler=odoo.addons.queue_job.jobrunner.runner:INFO"],
+        )
+        self.extra_jobs = []
+        self.nginx = Nginx(self, self._port())
+
+    def _port(self):
+        port = free_port(self._taken, self.port_range)
+        self._taken.add(port)
+        return port
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.nginx.port}"
+
+    @property
+    def nodes(self):
+        return [*self.web, self.jobs, *self.extra_jobs]
+
+    # -- the database ------------------------------------------------------------------
+    def _odoo(self, *args, **kw):
+        return subprocess.run(
+            [*ODOO, "-c", str(self.odoo_conf), "-d", self.db,
+             "--data-dir", str(self.workdir / "setup-data"), *args],
+            cwd=ROOT, capture_output=True, text=True, check=False, **kw,
+        )  # fmt: skip
+
+    def _installed(self, module):
+        out = subprocess.run(
+            ["psql", "-d", self.db, "-Atc",
+             f"SELECT state FROM ir_module_module WHERE name = '{module}'"],
+            capture_output=True, text=True, check=False,
+        ).stdout.strip()  # fmt: skip
+        return out == "installed"
+
+    def prepare(self, migrate_from=None):
+        """Make the database ready for many nodes (idempotent): install
+        fs_attachment, point its default storage at ``shared_dir`` and move the
+        attachments still in the local filestore there (fs_attachment's own
+        migration). ``migrate_from``: the data_dir whose filestore holds this
+        database's files (the one it was installed with); default Odoo's."""
+        if not self._installed("fs_attachment"):
+            done = self._odoo(
+                "-i", "fs_attachment", "--stop-after-init", "--no-http",
+                "--max-cron-threads=0", "--log-level=warn",
+            )  # fmt: skip
+            if done.returncode or not self._installed("fs_attachment"):
+                raise ClusterError("installing fs_attachment failed:\n" + done.stdout)
+        data_dir = ["--data-dir", str(migrate_from)] if migrate_from else []
+        done = subprocess.run(
+            [*ODOO, "shell", "-c", str(self.odoo_conf),
+             "-d", self.db, *data_dir, "--no-http", "--log-level=warn"],
+            cwd=ROOT,
+            input=(ROOT / "scripts" / "attachment_storage.py").read_text(),
+            env=dict(os.environ, TC_FS_PROTOCOL="file",
+                     TC_FS_DIRECTORY=str(self.shared_dir)),
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode or "attachment_storage: after" not in done.stdout:
+            raise ClusterError(
+                "configuring the attachment storage failed:\n"
+                + done.stdout[-3000:]
+                + done.stderr[-3000:]
+            )
+        return done.stdout
+
+    # -- processes ---------------------------------------------------------------------
+    def start(self):
+        try:
+            self.jobs.start(wait=False)
+            for node in self.web:
+                node.start(wait=False)
+            for node in [*self.web, self.jobs]:
+                node.wait_healthy()
+            self.nginx.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def start_extra_jobs(self, name="jobs-2"):
+        """A second jobs node started by mistake: same modules and crons as the
+        first; its runner logs at DEBUG so that a lost master election shows."""
+        node = Node(
+            self,
+            name,
+            "jobs",
+            self._port(),
+            self._port(),
+            args=["--log-handler=odoo.addons.queue_job.jobrunner.runner:DEBUG"],
+        )
+        self.extra_jobs.append(node)
+        return node.start()
+
+    def stop(self):
+        self.nginx.stop()
+        for node in self.nodes:
+            node.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
