@@ -57,23 +57,27 @@ SECRET = "whsec_" + base64.b64encode(b"tc-ops-bench-secret-0123456789ab").decode
 SECTION = "## Capacity: one web node and two behind nginx (issue 21)"
 ORDER = "BENCH-ORD-1"
 FIXTURE = """
-key_param = "tc_bench.cluster_token"
+key_param = "tc_bench.cluster_tokens"
 params = env["ir.config_parameter"].sudo()
-if not params.get_param(key_param):
+tokens = (params.get_param(key_param) or "").split()
+partner = env["res.partner"].search([("name", "=", "Bench Reseller")], limit=1)
+if not partner:
     partner = env["res.partner"].create({"name": "Bench Reseller", "is_company": True})
-    key = env["tc.partner.api.key"].create(
-        {"name": "bench", "partner_id": partner.id, "rate_limit": 100000000}
-    )
-    token = key._tc_generate()
     env["tc.partner.api"]._order_submit_for_review(
         partner, "%(order)s", "Fiber 500", customer={"name": "Bench Customer"}
     )
-    params.set_param(key_param, token)
     # the bench calls nothing on a schedule
     env["ir.cron"].search([]).write({"active": False})
-    env.cr.commit()
-print("TOKEN=" + params.get_param(key_param))
-""" % {"order": ORDER}
+while len(tokens) < %(keys)d:
+    key = env["tc.partner.api.key"].create(
+        {"name": "bench %%d" %% len(tokens), "partner_id": partner.id,
+         "rate_limit": 100000000}
+    )
+    tokens.append(key._tc_generate())
+params.set_param(key_param, " ".join(tokens))
+env.cr.commit()
+print("TOKENS=" + " ".join(tokens))
+"""
 
 
 def psql(db, sql):
@@ -82,8 +86,9 @@ def psql(db, sql):
     ).stdout.strip()
 
 
-def prepare_db(cluster):
-    """The bench database, ready for many nodes, and the partner key's token."""
+def prepare_db(cluster, keys):
+    """The bench database, ready for many nodes, and ``keys`` partner keys' tokens
+    (keys of the same partner: each has its own rate counter)."""
     db = cluster.db
     if psql("postgres", f"select 1 from pg_database where datname = '{db}'") != "1":
         bench_results.log("installing tc_integrations into %s", db)
@@ -98,12 +103,13 @@ def prepare_db(cluster):
     done = subprocess.run(
         [sys.executable, "-m", "odoo", "shell", "-c", str(ROOT / "odoo.conf"),
          "-d", db, "--no-http", "--log-level=warn"],
-        cwd=ROOT, input=FIXTURE, capture_output=True, text=True, check=False,
+        cwd=ROOT, input=FIXTURE % {"order": ORDER, "keys": keys},
+        capture_output=True, text=True, check=False,
     )  # fmt: skip
-    tokens = [x for x in done.stdout.splitlines() if x.startswith("TOKEN=tcp_")]
-    if not tokens:
+    lines = [x for x in done.stdout.splitlines() if x.startswith("TOKENS=tcp_")]
+    if not lines:
         raise SystemExit("bench fixture failed:\n" + done.stdout + done.stderr)
-    return tokens[-1].split("=", 1)[1]
+    return lines[-1].split("=", 1)[1].split()[:keys]
 
 
 # -- requests ------------------------------------------------------------------------
@@ -138,30 +144,56 @@ def partner_api(session, base, n, _run):
     return session.post(
         base + "/tc/partner/jsonrpc",
         json=body,
-        headers={"Authorization": "Bearer " + session.tc_token},
+        headers={
+            "Authorization": "Bearer " + session.tc_tokens[n % len(session.tc_tokens)]
+        },
     )
 
 
+def partner_api_one_key(session, base, n, run):
+    session.tc_tokens = session.tc_tokens[:1]
+    return partner_api(session, base, n, run)
+
+
+PARTNER_ONE = "partner API order.review_status, 1 key"
+PARTNER_MANY = "partner API order.review_status, N keys"
 KINDS = {
     "GET /web/health": (health, 200),
     "POST /tc/webhooks/events": (webhook, 202),
-    "partner API order.review_status": (partner_api, 200),
+    PARTNER_ONE: (partner_api_one_key, 200),
+    PARTNER_MANY: (partner_api, 200),
 }
 
 
-def run_phase(kind, base, total, clients, run_id, token, meter):
+def drain(db, timeout=300):
+    """Wait until the jobs node has run every job (a phase must not pay for the
+    events of the one before); seconds waited."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        left = psql(
+            db,
+            "select count(*) from queue_job "
+            "where state in ('pending', 'enqueued', 'started')",
+        )
+        if left == "0":
+            break
+        time.sleep(1)
+    return time.monotonic() - t0
+
+
+def run_phase(kind, base, total, clients, run_id, tokens, meter):
     fn, expected = KINDS[kind]
     sessions = []
     for _ in range(clients):
         session = requests.Session()
-        session.tc_token = token
+        session.tc_tokens = list(tokens)
         sessions.append(session)
 
     def one(n):
         t0 = time.perf_counter()
         resp = fn(sessions[n % clients], base, n, run_id)
         ok = resp.status_code == expected and (
-            kind != "partner API order.review_status" or "result" in resp.json()
+            not kind.startswith("partner") or "result" in resp.json()
         )
         return time.perf_counter() - t0, ok
 
@@ -216,7 +248,11 @@ def report(args, results, commit, loads, token_ok):
         f"in front. Both nginx up for the whole run (one over web node 1, one over "
         f"both); {args.rounds} rounds, each: one node then two, {args.requests} "
         f"requests of each kind, {args.clients} concurrent clients (threads of this "
-        "script on the same machine). Medians of the rounds.",
+        "script on the same machine); the partner API with one key, then with "
+        f"{args.keys} keys of the same partner (each key has its own per-minute rate "
+        "counter, a row of `tc_partner_api_key`). Before each phase the jobs node "
+        "first runs every job left (the events of the webhook phase before). "
+        "Medians of the rounds.",
         "",
         "| route | 1 node req/s | 2 nodes req/s | 2 / 1 | 1 node: / health "
         "| 2 nodes: / health | p50 ms 1 / 2 | p99 ms 1 / 2 | failed |",
@@ -236,7 +272,7 @@ def report(args, results, commit, loads, token_ok):
         "",
         "Per round (req/s): "
         + "; ".join(
-            f"{kind.split()[0] if kind.startswith('GET') else kind.split()[-1]}: "
+            f"{kind}: "
             f"1 node {', '.join(f'{x:.0f}' for x in med['1 node', kind]['all'])}, "
             f"2 nodes {', '.join(f'{x:.0f}' for x in med['2 nodes', kind]['all'])}"
             for kind in KINDS
@@ -295,6 +331,12 @@ def main():
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2, help="workers per web node")
+    ap.add_argument(
+        "--keys",
+        type=int,
+        default=8,
+        help="partner keys for the N-keys partner phase (each its own rate counter)",
+    )
     ap.add_argument("--ports", default=None, help="LO-HI: ports to take (shared host)")
     ap.add_argument("--workdir", default=None, help="logs and nginx config here")
     ap.add_argument("--write", action="store_true")
@@ -311,7 +353,7 @@ def main():
         env={"TC_WEBHOOK_SECRET": SECRET},
         port_range=ports,
     )
-    token = prepare_db(cluster)
+    tokens = prepare_db(cluster, args.keys)
     commit = code_version()
     # the one-node proxy: the launcher's nginx, rendered over web node 1 only
     single = topology.Nginx(
@@ -352,16 +394,18 @@ def main():
         run_id = uuid.uuid4().hex[:8]
         for base in bases.values():  # warm every worker's caches
             for kind in KINDS:
-                run_phase(kind, base, 100, 8, "w" + run_id, token, meter)
+                run_phase(kind, base, 100, 8, "w" + run_id, tokens, meter)
         for i in range(args.rounds):
             for topo, base in bases.items():
                 for kind in KINDS:
+                    waited = drain(args.db)
                     bench_results.log(
-                        "round %d/%d, %s, %s", i + 1, args.rounds, topo, kind
-                    )
+                        "round %d/%d, %s, %s (jobs drained in %.0f s)",
+                        i + 1, args.rounds, topo, kind, waited,
+                    )  # fmt: skip
                     r = run_phase(
                         kind, base, args.requests, args.clients, f"{run_id}-{i}-{topo[0]}",
-                        token, meter,
+                        tokens, meter,
                     )  # fmt: skip
                     bench_results.log(
                         "  %.0f req/s, %d failed, machine busy %.0f%%",
