@@ -6,6 +6,7 @@ from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 
 from ..lib import webhook
+from ..models.tc_event import stored_event_id
 
 _logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class TcWebhookController(http.Controller):
                 message="The webhook secret configured on this server is invalid.",
             )
         meta = webhook.event_meta(payload, httpreq.headers)
-        event, created = env["tc.event"]._tc_ingest(
+        _event, created = env["tc.event"]._tc_ingest(
             payload,
             source="webhook",
             webhook_id=meta.webhook_id,
@@ -84,5 +85,6 @@ class TcWebhookController(http.Controller):
         return _reply(
             202 if created else 200,
             status="accepted" if created else "duplicate",
-            event_id=event.event_id,
+            # what it is stored under, without reading the row back (a query)
+            event_id=stored_event_id(payload),
         )

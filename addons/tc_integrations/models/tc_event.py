@@ -50,6 +50,11 @@ FAILURE_KIND = {
 }
 
 
+def stored_event_id(payload):
+    """The ``event_id`` an event is stored (and deduplicated) under."""
+    return str(payload["id"]).strip()[:255]
+
+
 def _is_event(item):
     return (
         isinstance(item, dict)
@@ -135,7 +140,7 @@ class TcEvent(models.Model):
         returns the stored event with ``created=False``. The insert is one
         ``INSERT .. ON CONFLICT DO NOTHING`` so two deliveries racing each other
         cannot both store it."""
-        event_id = str(payload["id"]).strip()[:255]
+        event_id = stored_event_id(payload)
         event_type = str(payload["type"]).strip()[:128]
         if not correlation_id:
             data = payload.get("data")
