@@ -240,7 +240,7 @@ def report(args, results, commit, loads, token_ok):
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `python3 "
         f"bench/cluster_bench.py --requests {args.requests} --clients {args.clients} "
-        f"--rounds {args.rounds} --write` at {commit} on {os.cpu_count()} CPUs "
+        f"--rounds {args.rounds} --keys {args.keys} --write` at {commit} on {os.cpu_count()} CPUs "
         f"(1-minute load average {loads[0]:.1f} before, {loads[1]:.1f} after: the "
         "machine is shared). Topology from `tests/live/cluster.py`: web nodes "
         f"`--workers={args.workers}` without job runner, one jobs node (queue_job's "

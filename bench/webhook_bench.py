@@ -335,7 +335,8 @@ def main():
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by "
         f"`python3 bench/webhook_bench.py --events {args.events} --clients {args.clients} "
         f"--rounds {args.rounds}{' --no-runner' if args.no_runner else ''}"
-        f"{' --no-dbfilter' if args.no_dbfilter else ''} --write` "
+        f"{' --no-dbfilter' if args.no_dbfilter else ''}"
+        f"{' --timings DIR' if args.timings else ''} --write` "
         f"at {commit} on {os.cpu_count()} CPUs; Odoo `--workers=2` on 127.0.0.1"
         + (
             " without queue_job's runner (`--load=base,web`: events stay pending, "
