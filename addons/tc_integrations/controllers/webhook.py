@@ -6,6 +6,7 @@ from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 
 from ..lib import observability, webhook
+from ..models.tc_event import stored_event_id
 
 _logger = logging.getLogger(__name__)
 
@@ -102,10 +103,11 @@ class TcWebhookController(http.Controller):
                     "webhook answered HTTP %s (%s) for event %s",
                     202 if created else 200,
                     "accepted" if created else "duplicate",
-                    event.event_id,
+                    stored_event_id(payload),
                 )
         return _reply(
             202 if created else 200,
             status="accepted" if created else "duplicate",
-            event_id=event.event_id,
+            # what it is stored under, without reading the row back (a query)
+            event_id=stored_event_id(payload),
         )

@@ -51,6 +51,11 @@ FAILURE_KIND = {
 }
 
 
+def stored_event_id(payload):
+    """The ``event_id`` an event is stored (and deduplicated) under."""
+    return str(payload["id"]).strip()[:255]
+
+
 def _is_event(item):
     return (
         isinstance(item, dict)
@@ -136,7 +141,7 @@ class TcEvent(models.Model):
         returns the stored event with ``created=False``. The insert is one
         ``INSERT .. ON CONFLICT DO NOTHING`` so two deliveries racing each other
         cannot both store it."""
-        event_id = str(payload["id"]).strip()[:255]
+        event_id = stored_event_id(payload)
         event_type = str(payload["type"]).strip()[:128]
         if not correlation_id:
             data = payload.get("data")
@@ -190,7 +195,9 @@ class TcEvent(models.Model):
                 )
             return existing, False
         event = self.sudo().browse(row[0])
-        event._tc_schedule()
+        # the ids and type are at hand: the job's description does not re-read the
+        # row just inserted (a query per delivery)
+        event._tc_schedule(described=(event_id, event_type))
         _logger.info(
             "tc.event %s (%s) stored from %s [correlation_id=%s]",
             event_id,
@@ -200,16 +207,18 @@ class TcEvent(models.Model):
         )
         return event, True
 
-    def _tc_schedule(self, eta=None):
-        # the job runs as the system (it writes the event's state), whoever
-        # pressed the button that queued it
+    def _tc_schedule(self, eta=None, described=None):
+        """Queue one job per event. The job runs as the system (it writes the
+        event's state), whoever pressed the button that queued it.
+        ``described``: ``(event_id, event_type)`` of a single event the caller
+        already holds (ingestion: no query to read them back)."""
         for event in self.sudo():
+            event_id, event_type = described or (event.event_id, event.event_type)
             event.with_delay(
                 channel="root.tc_events",
                 identity_key="tc.event:%s" % event.id,
                 eta=eta,
-                description="Process event %s (%s)"
-                % (event.event_id, event.event_type),
+                description="Process event %s (%s)" % (event_id, event_type),
             )._tc_job_process()
 
     # -- the job -------------------------------------------------------------------
