@@ -43,8 +43,10 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCATIONS = ROOT / "docker" / "nginx" / "tcops-locations.conf"
-WEB_MODULES = "base,web,session_db"  # no queue_job: no job runner on a web node
-JOBS_MODULES = "base,web,session_db,queue_job"
+# no queue_job: no job runner on a web node; tc_integrations server-wide puts the
+# correlation id on every log line (its post_load), as in production
+WEB_MODULES = "base,web,session_db,tc_integrations"
+JOBS_MODULES = "base,web,session_db,queue_job,tc_integrations"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # Odoo is started through a script file of ours (Odoo's own odoo-bin, which pip's
 # editable install does not put on the PATH), not ``python -m odoo``: a prefork
@@ -127,6 +129,8 @@ class Node:
             "--proxy-mode",
             "--limit-time-real=300",
             "--log-level=warn",
+            # an event's path (webhook, job, handler) in the logs, by correlation id
+            "--log-handler=odoo.addons.tc_integrations:INFO",
             *self.extra_args,
         ]  # fmt: skip
 

@@ -426,6 +426,20 @@ def test_5000_deliveries_with_every_node_killed_are_processed_once(
     assert "master election lost" in second_log, second_log[-3000:]
     assert "asking Odoo to run job" not in second_log
     assert "queue job runner ready" not in second_log
+    # one correlation id greps to the event's whole path across the nodes' logs:
+    # stored by the web node that took the delivery, answered, then the job on the
+    # jobs node and its handler (docs/architecture.md, traceable logs)
+    correlation = distinct[0][1]["correlation_id"]
+    logs = [node.log for node in (*cluster.web, cluster.jobs)]
+    path = [
+        line
+        for log in logs
+        for line in log.read_text(errors="replace").splitlines()
+        if f"correlation_id={correlation}" in line
+    ]
+    for step in ("stored from webhook", "webhook answered", "job started", "handled"):
+        assert any(step in line for line in path), (step, path)
+
     print(
         f"\n{DISTINCT} distinct events from {len(deliveries)} deliveries through "
         f"nginx in {delivered_in:.0f} s, all processed after {processed_in:.0f} s; "

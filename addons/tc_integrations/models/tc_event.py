@@ -186,7 +186,10 @@ class TcEvent(models.Model):
         )
         row = self.env.cr.fetchone()
         if not row:
-            existing = self.sudo().search([("event_id", "=", event_id)], limit=1)
+            # the row and its correlation id in one query (a replay's hot path)
+            existing = self.sudo().search_fetch(
+                [("event_id", "=", event_id)], ["correlation_id"], limit=1
+            )
             with observability.traced(existing.correlation_id):
                 _logger.info(
                     "tc.event %s: duplicate delivery ignored [correlation_id=%s]",
