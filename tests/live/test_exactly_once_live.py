@@ -417,15 +417,21 @@ def test_5000_deliveries_with_every_node_killed_are_processed_once(
     interrupted = [jobs[uuid] for uuid, _done in chaos.killed_jobs]
     assert chaos.killed_jobs and all(s == "done" for s, _r in interrupted), chaos.done
 
-    # the first runner asked for every job; the second never became master
-    asked = re.findall(r"asking Odoo to run job (\S+) on db", server.log.read_text())
-    assert set(jobs) <= set(asked)
+    # one runner at a time: every job was dispatched by a runner, the second jobs
+    # node lost the master election (it waited), and no job was dispatched by both
+    # (a runner takes over only when the other one is gone: queue_job recycles its
+    # runner process, whose advisory lock then frees; the killed job, re-queued,
+    # may be dispatched again by either)
+    pattern = r"asking Odoo to run job (\S+) on db"
     second = cluster.extra_jobs[0]
     second_log = second.log.read_text()
+    asked_first = set(re.findall(pattern, server.log.read_text()))
+    asked_second = set(re.findall(pattern, second_log))
+    assert set(jobs) <= asked_first | asked_second
     assert second.proc.poll() is None, second_log[-3000:]
     assert "master election lost" in second_log, second_log[-3000:]
-    assert "asking Odoo to run job" not in second_log
-    assert "queue job runner ready" not in second_log
+    killed = {uuid for uuid, _done in chaos.killed_jobs}
+    assert not (asked_first & asked_second) - killed
     # one correlation id greps to the event's whole path across the nodes' logs:
     # stored by the web node that took the delivery, answered, then the job on the
     # jobs node and its handler (docs/architecture.md, traceable logs)
@@ -444,6 +450,7 @@ def test_5000_deliveries_with_every_node_killed_are_processed_once(
         f"\n{DISTINCT} distinct events from {len(deliveries)} deliveries through "
         f"nginx in {delivered_in:.0f} s, all processed after {processed_in:.0f} s; "
         f"{'; '.join(chaos.done)}; killed job (state, attempts): {interrupted}; "
+        f"jobs dispatched by the second jobs node: {len(asked_second)}; "
         f"jobs with more than one attempt: "
         f"{sum(1 for _s, r in jobs.values() if r > 1)}"
     )
