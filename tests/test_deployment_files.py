@@ -61,6 +61,9 @@ def test_web_service_scales():
         assert volume.startswith("attachments:"), volume  # the shared storage only
     assert "/web/health" in " ".join(web["healthcheck"]["test"])
     assert "8072" in [str(p) for p in web["expose"]]  # websocket, for the proxy
+    # tc_integrations (server-wide) imports queue_job, whose jobrunner module makes
+    # any prefork server spawn a runner: a web node turns it off explicitly
+    assert web["environment"]["ODOO_QUEUE_JOB_CHANNELS"] == "root:0"
 
 
 def test_one_job_runner_and_crons_only_on_jobs():

@@ -43,9 +43,11 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCATIONS = ROOT / "docker" / "nginx" / "tcops-locations.conf"
-# no queue_job: no job runner on a web node; tc_integrations server-wide puts the
-# correlation id on every log line (its post_load), as in production
-WEB_MODULES = "base,web,session_db,tc_integrations"
+# no queue_job and nothing that imports it at start: importing queue_job patches
+# Odoo's prefork server to spawn a runner (its jobrunner module), so a web node loads
+# tc_integrations with its registry (the log correlation is then set up there);
+# the jobs node loads it server-wide after queue_job
+WEB_MODULES = "base,web,session_db"
 JOBS_MODULES = "base,web,session_db,queue_job,tc_integrations"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # Odoo is started through a script file of ours (Odoo's own odoo-bin, which pip's
