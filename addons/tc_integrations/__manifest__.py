@@ -3,7 +3,7 @@
 {
     "name": "TC Ops Integrations",
     "summary": "Signed events, outbound commands, partner API, reconciliation, import",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "ISP Operations",
     "website": "https://github.com/tc-ops/tc-ops",
     "author": "TC Ops",

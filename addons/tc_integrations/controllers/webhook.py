@@ -28,7 +28,8 @@ class TcWebhookController(http.Controller):
         readonly=False,
     )
     def tc_events(self, **_kw):
-        """Standard Webhooks receiver: verify the raw body, store once, answer 202.
+        """Standard Webhooks receiver: verify the raw body, store once, answer 202
+        (the event's job is queued by the event dispatcher on the jobs node).
         Every refusal stores nothing; no payload is ever logged. Every log line of
         the request carries its correlation id (the sender's header until the body
         is verified, then the event's)."""
@@ -97,6 +98,8 @@ class TcWebhookController(http.Controller):
                 source="webhook",
                 webhook_id=meta.webhook_id,
                 correlation_id=meta.correlation_id,
+                # the request stores and answers; the jobs node queues the job
+                dispatch=True,
             )
             with observability.traced(event.correlation_id):
                 _logger.info(

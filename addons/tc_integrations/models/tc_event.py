@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Inbound events: stored once (webhook or polling), processed by a queue job that
 runs the event type's handler (tc_event_handler.py), retried, deferred or failed
-with a case for a person; the supervisors' retry and ignore buttons."""
+with a case for a person; the event dispatcher that queues the webhook's events'
+jobs out of the request; the supervisors' retry and ignore buttons."""
 
 import json
 import logging
@@ -11,6 +12,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.sql import create_index
 
 from odoo.addons.tc_care.services.units import unit
 
@@ -31,6 +33,8 @@ EVENT_STATES = [
 # states in which a job still has something to do
 OPEN_STATES = ("pending", "retry", "deferred")
 CURSOR_PARAM = "tc_integrations.events_cursor"
+DISPATCH_CRON = "tc_integrations.ir_cron_dispatch_events"
+DISPATCH_BATCH = 500  # events queued per transaction of the dispatcher
 MAX_DEFERRALS = 24  # out-of-order waits before the event is "failed"
 DEFER_SECONDS = 300
 # what the event is: fixed at ingestion, for everyone (superuser included)
@@ -107,6 +111,11 @@ class TcEvent(models.Model):
     received_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     processed_at = fields.Datetime(readonly=True)
     next_attempt_at = fields.Datetime(readonly=True, index="btree_not_null")
+    awaiting_job = fields.Boolean(
+        readonly=True,
+        help="Stored by the webhook, its job not queued yet: the event dispatcher "
+        "(a cron of the jobs node, woken by the delivery) queues it.",
+    )
     ticket_ids = fields.Many2many(
         "helpdesk.ticket",
         "tc_event_helpdesk_ticket_rel",
@@ -119,6 +128,16 @@ class TcEvent(models.Model):
     _sql_constraints = [
         ("event_id_uniq", "unique(event_id)", "This event was already received."),
     ]
+
+    def init(self):
+        # the dispatcher's scan: only the few events still waiting for their job
+        create_index(
+            self.env.cr,
+            "tc_event_awaiting_job_idx",
+            self._table,
+            ["id"],
+            where="awaiting_job",
+        )
 
     # Override: append-only. ir.model.access gives people no create/write/unlink;
     # what was received (type, payload, ids) never changes, not even through
@@ -133,14 +152,24 @@ class TcEvent(models.Model):
     # -- ingestion (webhook and polling) ---------------------------------------------
     @api.model
     def _tc_ingest(
-        self, payload, source="webhook", webhook_id=None, correlation_id=None
+        self,
+        payload,
+        source="webhook",
+        webhook_id=None,
+        correlation_id=None,
+        dispatch=False,
     ):
         """Store ``payload`` (a verified event dict) once and queue its processing.
 
         Returns ``(event, created)``. A replay (same event id) changes nothing and
         returns the stored event with ``created=False``. The insert is one
         ``INSERT .. ON CONFLICT DO NOTHING`` so two deliveries racing each other
-        cannot both store it."""
+        cannot both store it.
+
+        ``dispatch``: leave queuing the job to the event dispatcher
+        (``_cron_dispatch_events``, on the jobs node) and only wake it: the
+        webhook's request stores and answers, nothing more (bench/RESULTS.md,
+        "Webhook ingestion"). Either way the event gets exactly one job."""
         event_id = stored_event_id(payload)
         event_type = str(payload["type"]).strip()[:128]
         if not correlation_id:
@@ -154,21 +183,34 @@ class TcEvent(models.Model):
         )
         with observability.traced(correlation_id, event_id=event_id):
             return self._tc_insert(
-                payload, event_id, event_type, source, webhook_id, correlation_id
+                payload,
+                event_id,
+                event_type,
+                source,
+                webhook_id,
+                correlation_id,
+                dispatch,
             )
 
     @api.model
     def _tc_insert(
-        self, payload, event_id, event_type, source, webhook_id, correlation_id
+        self,
+        payload,
+        event_id,
+        event_type,
+        source,
+        webhook_id,
+        correlation_id,
+        dispatch=False,
     ):
         masked = json.dumps(masking.mask_payload(payload), default=str, sort_keys=True)
         self.env.cr.execute(
             """
             INSERT INTO tc_event (event_id, event_type, source, webhook_id,
                 correlation_id, payload, state, attempts, deferrals, received_at,
-                create_uid, write_uid, create_date, write_date)
+                awaiting_job, create_uid, write_uid, create_date, write_date)
             VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, 0,
-                now() at time zone 'UTC', %s, %s,
+                now() at time zone 'UTC', %s, %s, %s,
                 now() at time zone 'UTC', now() at time zone 'UTC')
             ON CONFLICT (event_id) DO NOTHING
             RETURNING id
@@ -180,6 +222,7 @@ class TcEvent(models.Model):
                 (webhook_id or None) and str(webhook_id)[:255],
                 correlation_id,
                 masked,
+                bool(dispatch),
                 self.env.uid,
                 self.env.uid,
             ),
@@ -198,9 +241,15 @@ class TcEvent(models.Model):
                 )
             return existing, False
         event = self.sudo().browse(row[0])
-        # the ids and type are at hand: the job's description does not re-read the
-        # row just inserted (a query per delivery)
-        event._tc_schedule(described=(event_id, event_type))
+        cron, waiting = self._tc_dispatcher() if dispatch else (None, False)
+        if cron:
+            self._tc_wake_dispatcher(cron, waiting)
+        elif dispatch:  # no dispatcher to run it: queued here after all
+            event._tc_schedule()
+        else:
+            # the ids and type are at hand: the job's description does not re-read
+            # the row just inserted (a query per delivery)
+            event._tc_schedule(described=(event_id, event_type))
         _logger.info(
             "tc.event %s (%s) stored from %s [correlation_id=%s]",
             event_id,
@@ -223,6 +272,78 @@ class TcEvent(models.Model):
                 eta=eta,
                 description="Process event %s (%s)" % (event_id, event_type),
             )._tc_job_process()
+        if not described:
+            # whoever queued it (dispatcher, re-queue cron, a retry), the
+            # dispatcher has nothing left to do for these events
+            self.env.cr.execute(
+                "UPDATE tc_event SET awaiting_job = false "
+                "WHERE id = ANY(%s) AND awaiting_job",
+                [self.ids],
+            )
+            self.invalidate_recordset(["awaiting_job"])
+
+    # -- the event dispatcher (webhook deliveries' jobs, out of the request) --------
+    @api.model
+    def _tc_dispatcher(self):
+        """The dispatcher's cron when it can run, and whether it is already
+        asked to (a trigger waits): one query. No cron (removed or archived by
+        hand): ``None``, and the caller queues the job itself."""
+        # the xmlid is cached by the registry (``env.ref`` would also query the
+        # row's existence: the query below tells)
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            DISPATCH_CRON, raise_if_not_found=False
+        )
+        if not cron_id:
+            return None, False
+        self.env["ir.cron"].flush_model(["active"])
+        # a trigger due by now (clock time: the request's transaction may be older
+        # than a trigger another request just committed)
+        self.env.cr.execute(
+            """
+            SELECT c.active, EXISTS (
+                SELECT 1 FROM ir_cron_trigger t WHERE t.cron_id = c.id
+                AND t.call_at <= (clock_timestamp() at time zone 'UTC'))
+              FROM ir_cron c WHERE c.id = %s
+            """,
+            [cron_id],
+        )
+        active, waiting = self.env.cr.fetchone() or (False, False)
+        return (self.env["ir.cron"].browse(cron_id) if active else None), waiting
+
+    @api.model
+    def _tc_wake_dispatcher(self, cron, waiting):
+        """Ask the jobs node's cron to queue the jobs of newly stored events (an
+        ``ir.cron`` trigger: its row, and a NOTIFY after the commit that wakes the
+        cron threads). While a trigger is already waiting, one more is not
+        needed: the dispatcher's next run takes every event stored by then. A
+        delivery whose trigger a finishing run consumed is taken by the cron's
+        next run (every minute) or, failing that, by the re-queue cron."""
+        if not waiting:
+            cron.sudo()._trigger()
+
+    @api.model
+    def _cron_dispatch_events(self, limit=DISPATCH_BATCH):
+        """The event dispatcher (cron, one run at a time across every node): queue
+        one job for each event the webhook stored, oldest first, ``limit`` per
+        transaction. A run that queued some tells the cron to run again at once
+        (Odoo's cron progress API): it ends only on a scan that finds nothing
+        left, so deliveries committed during a run are taken by the next scan.
+        Row locks (``SKIP LOCKED``) keep an event out of two dispatches even if
+        this method is also called by hand."""
+        self.env.cr.execute(
+            "SELECT id FROM tc_event WHERE awaiting_job "
+            "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+            [limit],
+        )
+        events = self.browse([row[0] for row in self.env.cr.fetchall()]).sudo()
+        events._tc_schedule()
+        if events:
+            _logger.info("event dispatcher: queued the jobs of %d events", len(events))
+        # "remaining": one more scan after any run that found work
+        self.env["ir.cron"]._notify_progress(
+            done=len(events), remaining=1 if events else 0
+        )
+        return len(events)
 
     # -- the job -------------------------------------------------------------------
     def _tc_job_process(self):

@@ -58,6 +58,8 @@ class TestWebhookRoute(HttpCase):
             payment_id="PAY-X",
             card_number="4111111111111111",
         )
+        dispatcher = self.env.ref("tc_integrations.ir_cron_dispatch_events")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", dispatcher.id)])
         with tc_settings(tc_webhook_secret=SECRET), trap_jobs() as trap:
             response = self._post(payload)
             self.assertEqual(response.status_code, 202, response.text)
@@ -67,7 +69,18 @@ class TestWebhookRoute(HttpCase):
             self.assertEqual(stored.correlation_id, "corr-evt_ok_1")
             self.assertNotIn("4111111111111111", stored.payload)
             self.assertIn("1111", stored.payload)
+            # the request stored it and woke the dispatcher; no job in the request
+            self.assertTrue(stored.awaiting_job)
+            trap.assert_jobs_count(0)
+            woken = (
+                self.env["ir.cron.trigger"].search([("cron_id", "=", dispatcher.id)])
+                - triggers
+            )
+            self.assertEqual(len(woken), 1)
+            # the dispatcher (the jobs node's cron) queues its one job
+            self.assertEqual(self.env["tc.event"]._cron_dispatch_events(), 1)
             trap.assert_jobs_count(1, only=stored._tc_job_process)
+            self.assertFalse(stored.awaiting_job)
             # replay: 2xx, nothing changes, no second job
             replay = self._post(payload)
             self.assertEqual(replay.status_code, 200)
@@ -75,6 +88,7 @@ class TestWebhookRoute(HttpCase):
             self.assertEqual(
                 self.env["tc.event"].search_count([("event_id", "=", "evt_ok_1")]), 1
             )
+            self.assertEqual(self.env["tc.event"]._cron_dispatch_events(), 0)
             trap.assert_jobs_count(1)
         # the trapped job holds the request's (closed) cursor: run it here
         stored._tc_job_process()
@@ -162,6 +176,7 @@ class TestWebhookRoute(HttpCase):
             self.assertEqual(
                 self._post(event("evt_unk", "SomethingNew")).status_code, 202
             )
+            self.env["tc.event"]._cron_dispatch_events()
             trap.assert_jobs_count(1)
         stored = self.env["tc.event"].search([("event_id", "=", "evt_unk")])
         stored._tc_job_process()
