@@ -241,6 +241,8 @@ class TcEvent(models.Model):
                 )
             return existing, False
         event = self.sudo().browse(row[0])
+        # what the caller logs under is known: not read back (a query per delivery)
+        self.env.cache.update(event, self._fields["correlation_id"], [correlation_id])
         cron, waiting = self._tc_dispatcher() if dispatch else (None, False)
         if cron:
             self._tc_wake_dispatcher(cron, waiting)

@@ -113,7 +113,10 @@ class TestEventDispatcher(TransactionCase):
         self.assertEqual(self._triggers(), 1)
         self.env.invalidate_all()
         with self.assertQueryCount(2):
-            self.assertTrue(self.ingest(event("evt_w2", "BenchPing"), dispatch=True)[1])
+            stored, created = self.ingest(event("evt_w2", "BenchPing"), dispatch=True)
+            self.assertTrue(created)
+            # what the webhook's answer logs under: not read back
+            self.assertEqual(stored.correlation_id, "corr-evt_w2")
         self.assertEqual(self._triggers(), 1)  # one waiting trigger is enough
         # a replay: the insert that conflicts and one search; nothing woken
         with self.assertQueryCount(2):

@@ -117,6 +117,8 @@ class TestTraceableLogs(TcOrdersCase, HttpCase):
             self.assertEqual(response.status_code, 202, response.text)
             stored = self.env["tc.event"].search([("event_id", "=", "evt-trace-1")])
             self.assertEqual(stored.correlation_id, cid)
+            # the jobs node's event dispatcher queues its job
+            self.env["tc.event"]._cron_dispatch_events()
             me = threading.get_ident()
             start = len(capture.lines)
             self._run_job(_job(stored))
