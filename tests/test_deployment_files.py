@@ -94,6 +94,21 @@ def test_one_job_runner_and_crons_only_on_jobs():
     assert {"root.tc_events", "root.tc_commands", "root.tc_import"} <= set(capacity)
 
 
+def test_web_and_jobs_serve_the_one_database_without_listing():
+    """A request without a session (webhook, partner API) is served on the database
+    Odoo finds alone: with two databases on the server (the suite's and
+    session_db's) a listing finds two and serves neither (404), so web and jobs name
+    it (``--database``) and no ``dbfilter`` makes Odoo list them again."""
+    services = _compose()["services"]
+    for name in ("web", "jobs"):
+        args = _args(services[name])
+        assert "--database=${TC_DB:-tcops}" in args, (name, args)
+        assert not [a for a in args if a.startswith("--db-filter")], (name, args)
+    opts = _conf(ROOT / "docker/odoo.conf")["options"]
+    assert not opts.get("dbfilter") and not opts.get("db_name"), opts
+    assert services["init"]["environment"]["TC_DB"] == "${TC_DB:-tcops}"
+
+
 def _constant(path, name):
     """The value of a module-level constant such as ``MAX_BODY = 256 * 1024``."""
     tree = ast.parse(path.read_text())
