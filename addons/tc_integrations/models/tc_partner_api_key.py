@@ -10,6 +10,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
+from .tc_partner_api_rate import count_apart
+
 TOKEN_PREFIX = "tcp_"
 SCOPES = ("orders", "cases", "reconciliation")
 
@@ -194,18 +196,23 @@ class TcPartnerApiKey(models.Model):
         if self.rate_limit <= 0:
             return True
         window = int((now or time.time()) // 60)
-        self.env.cr.execute(
-            """
-            UPDATE tc_partner_api_key
-               SET rate_count = CASE WHEN rate_window = %(w)s
-                                     THEN rate_count + 1 ELSE 1 END,
-                   rate_window = %(w)s,
-                   last_used_at = now() at time zone 'UTC'
-             WHERE id = %(id)s
-         RETURNING rate_count
-            """,
-            {"w": window, "id": self.id},
+        # its own short transaction: the key's row is not locked for the request
+        count = count_apart(
+            self.env,
+            SQL(
+                """
+                UPDATE tc_partner_api_key
+                   SET rate_count = CASE WHEN rate_window = %s
+                                         THEN rate_count + 1 ELSE 1 END,
+                       rate_window = %s,
+                       last_used_at = now() at time zone 'UTC'
+                 WHERE id = %s
+             RETURNING rate_count
+                """,
+                window,
+                window,
+                self.id,
+            ),
         )
-        count = self.env.cr.fetchone()[0]
         self.invalidate_recordset(["rate_count", "rate_window", "last_used_at"])
-        return count <= self.rate_limit
+        return count is not None and count <= self.rate_limit
