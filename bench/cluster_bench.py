@@ -66,8 +66,6 @@ if not partner:
     env["tc.partner.api"]._order_submit_for_review(
         partner, "%(order)s", "Fiber 500", customer={"name": "Bench Customer"}
     )
-    # the bench calls nothing on a schedule
-    env["ir.cron"].search([]).write({"active": False})
 while len(tokens) < %(keys)d:
     key = env["tc.partner.api.key"].create(
         {"name": "bench %%d" %% len(tokens), "partner_id": partner.id,
@@ -166,14 +164,15 @@ KINDS = {
 
 
 def drain(db, timeout=300):
-    """Wait until the jobs node has run every job (a phase must not pay for the
-    events of the one before); seconds waited."""
+    """Wait until the jobs node has queued and run every job (a phase must not
+    pay for the events of the one before); seconds waited."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         left = psql(
             db,
-            "select count(*) from queue_job "
-            "where state in ('pending', 'enqueued', 'started')",
+            "select (select count(*) from queue_job "
+            "where state in ('pending', 'enqueued', 'started'))"
+            " + (select count(*) from tc_event where awaiting_job)",
         )
         if left == "0":
             break
@@ -352,6 +351,9 @@ def main():
         web_workers=args.workers,
         env={"TC_WEBHOOK_SECRET": SECRET},
         port_range=ports,
+        # the jobs node runs the event dispatcher (the webhook's events' jobs) and
+        # no other cron during the bench
+        only_crons=["tc_integrations.ir_cron_dispatch_events"],
     )
     tokens = prepare_db(cluster, args.keys)
     commit = code_version()

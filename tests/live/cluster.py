@@ -18,6 +18,11 @@ What it starts (docker-compose.yml has the same parts as services):
   as in compose): round robin over the web nodes, ``/websocket`` to their gevent ports;
 - the existing local PostgreSQL (socket, current user) and database ``db``.
 
+``only_crons`` (xmlids): the crons the jobs nodes may run while the cluster runs;
+every other active cron is archived at start and restored at stop (a test's
+before/after comparisons must not see the demo's scheduled work; the event
+dispatcher, which the webhook path needs, is one to keep).
+
 Every process is started in its own session (process group), so ``Node.kill9()``
 ends a node the way a lost machine ends: master, workers and runner at once.
 
@@ -120,7 +125,9 @@ class Node:
         workers = c.jobs_workers if self.role == "jobs" else c.web_workers
         return [
             *c.odoo_cmd, "-c", str(c.odoo_conf),
-            "-d", c.db, "--db-filter", f"^{c.db}$",
+            # the one database, as in compose: Odoo serves it to requests without
+            # a session and lists no databases (no --db-filter)
+            "-d", c.db,
             f"--load={modules}",
             f"--workers={workers}",
             f"--max-cron-threads={crons}",
@@ -133,6 +140,8 @@ class Node:
             "--log-level=warn",
             # an event's path (webhook, job, handler) in the logs, by correlation id
             "--log-handler=odoo.addons.tc_integrations:INFO",
+            # a request Odoo retries after a serialization failure says so
+            "--log-handler=odoo.service.model:INFO",
             *self.extra_args,
         ]  # fmt: skip
 
@@ -333,8 +342,12 @@ class Cluster:
         port_range=None,
         shared_dir=None,
         odoo_conf=ROOT / "odoo.conf",
+        only_crons=None,
     ):
         self.db = db
+        self.only_crons = None if only_crons is None else list(only_crons)
+        self.paused_crons = []
+        self.started_at = None
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.web_workers = web_workers
@@ -423,9 +436,38 @@ class Cluster:
             )
         return done.stdout
 
+    def _psql(self, sql):
+        done = subprocess.run(
+            ["psql", "-d", self.db, "-v", "ON_ERROR_STOP=1", "-Atc", sql],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode:
+            raise ClusterError(f"psql failed: {done.stderr}")
+        return [line for line in done.stdout.splitlines() if line]
+
+    def _pause_crons(self):
+        """Archive every active cron but ``only_crons`` (restored at stop)."""
+        if self.only_crons is None:
+            return
+        keep = ",".join("'%s'" % x.replace("'", "") for x in self.only_crons)
+        self.paused_crons = self._psql(
+            "UPDATE ir_cron SET active = false WHERE active AND id NOT IN ("
+            " SELECT res_id FROM ir_model_data WHERE model = 'ir.cron'"
+            f" AND module || '.' || name IN ({keep})) RETURNING id"
+        )
+
+    def _restore_crons(self):
+        if self.paused_crons:
+            ids = ",".join(str(int(i)) for i in self.paused_crons)
+            self._psql(f"UPDATE ir_cron SET active = true WHERE id IN ({ids})")
+            self.paused_crons = []
+
     # -- processes ---------------------------------------------------------------------
     def start(self):
+        # the database's clock: what the cluster's nodes stored since
+        self.started_at = self._psql("SELECT now() at time zone 'UTC'")[0]
         try:
+            self._pause_crons()
             self.jobs.start(wait=False)
             for node in self.web:
                 node.start(wait=False)
@@ -455,6 +497,7 @@ class Cluster:
         self.nginx.stop()
         for node in self.nodes:
             node.stop()
+        self._restore_crons()
 
     def __enter__(self):
         return self.start()

@@ -3,7 +3,7 @@
 The production topology on one machine (tests/live/cluster.py): two Odoo web nodes
 (``--workers=2`` each, no cron threads, no job runner, each with its own data_dir,
 sessions in PostgreSQL through OCA session_db, attachments in a shared storage
-through OCA fs_attachment), one jobs node (queue_job's runner and the crons) and
+through OCA fs_attachment), one jobs node (queue_job's runner and the event dispatcher's cron) and
 Debian's nginx in front, on the database named by ``TC_LIVE_DB``, with a webhook
 secret, a partner-JWT gateway (a JWKS file, issuer, audience) and an API token
 configured. Before it starts, the database gets fs_attachment and its existing
@@ -111,17 +111,20 @@ def _start(folder):
     # the shared storage outlives the session: a rerun on the same database reads
     # the files the previous one moved there
     shared = Path(tempfile.gettempdir()) / "tc_live_storage" / DB
-    # the jobs node runs the runner but no cron threads here (production's runs
-    # both, docker-compose.yml): the crons would change demo records under the
-    # security layer's before/after comparisons (the command re-queue cron retries
-    # the demo commands) and make reruns depend on when the database was made
+    # the jobs node runs the runner and the event dispatcher's cron (the webhook
+    # stores, the dispatcher queues the jobs); every other cron is archived while
+    # the cluster runs (production's jobs node runs them all, docker-compose.yml):
+    # they would change demo records under the security layer's before/after
+    # comparisons (the command re-queue cron retries the demo commands) and make
+    # reruns depend on when the database was made
     cluster = Cluster(
         DB,
         folder / "cluster",
         env=env,
         port_range=port_range,
         shared_dir=shared,
-        jobs_crons=0,
+        jobs_crons=1,
+        only_crons=["tc_integrations.ir_cron_dispatch_events"],
     )
     started = time.monotonic()
     try:
