@@ -22,7 +22,9 @@ class HelpdeskTicketStuck(models.Model):
     tc_stuck_reason = fields.Char(
         "Why is it stuck?", readonly=True, groups="base.group_user"
     )
-    tc_stuck_since = fields.Datetime(readonly=True, groups="base.group_user")
+    tc_stuck_since = fields.Datetime(
+        "Stuck since", readonly=True, groups="base.group_user"
+    )
 
     @api.model
     def _cron_detect_stuck(self, limit=5000):
