@@ -438,7 +438,7 @@ class Cluster:
 
     def _psql(self, sql):
         done = subprocess.run(
-            ["psql", "-d", self.db, "-v", "ON_ERROR_STOP=1", "-Atc", sql],
+            ["psql", "-d", self.db, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if done.returncode:
