@@ -204,16 +204,25 @@ class TcEvent(models.Model):
         dispatch=False,
     ):
         masked = json.dumps(masking.mask_payload(payload), default=str, sort_keys=True)
+        cron_id = self._tc_dispatcher_id() if dispatch else None
+        # one statement: the row, and for a webhook's event whether the dispatcher
+        # can run and is already asked to (a due trigger; clock time: this request's
+        # transaction may be older than a trigger another one just committed)
         self.env.cr.execute(
             """
-            INSERT INTO tc_event (event_id, event_type, source, webhook_id,
-                correlation_id, payload, state, attempts, deferrals, received_at,
-                awaiting_job, create_uid, write_uid, create_date, write_date)
-            VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, 0,
-                now() at time zone 'UTC', %s, %s, %s,
-                now() at time zone 'UTC', now() at time zone 'UTC')
-            ON CONFLICT (event_id) DO NOTHING
-            RETURNING id
+            WITH ins AS (
+                INSERT INTO tc_event (event_id, event_type, source, webhook_id,
+                    correlation_id, payload, state, attempts, deferrals, received_at,
+                    awaiting_job, create_uid, write_uid, create_date, write_date)
+                VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, 0,
+                    now() at time zone 'UTC', %s, %s, %s,
+                    now() at time zone 'UTC', now() at time zone 'UTC')
+                ON CONFLICT (event_id) DO NOTHING
+                RETURNING id)
+            SELECT ins.id, c.active, EXISTS (
+                    SELECT 1 FROM ir_cron_trigger t WHERE t.cron_id = c.id
+                    AND t.call_at <= (clock_timestamp() at time zone 'UTC'))
+              FROM ins LEFT JOIN ir_cron c ON c.id = %s
             """,
             (
                 event_id,
@@ -225,6 +234,7 @@ class TcEvent(models.Model):
                 bool(dispatch),
                 self.env.uid,
                 self.env.uid,
+                cron_id,
             ),
         )
         row = self.env.cr.fetchone()
@@ -243,10 +253,9 @@ class TcEvent(models.Model):
         event = self.sudo().browse(row[0])
         # what the caller logs under is known: not read back (a query per delivery)
         self.env.cache.update(event, self._fields["correlation_id"], [correlation_id])
-        cron, waiting = self._tc_dispatcher() if dispatch else (None, False)
-        if cron:
-            self._tc_wake_dispatcher(cron, waiting)
-        elif dispatch:  # no dispatcher to run it: queued here after all
+        if dispatch and row[1]:
+            self._tc_wake_dispatcher(self.env["ir.cron"].browse(cron_id), row[2])
+        elif dispatch:  # no dispatcher to run it (removed or archived by hand)
             event._tc_schedule()
         else:
             # the ids and type are at hand: the job's description does not re-read
@@ -286,31 +295,16 @@ class TcEvent(models.Model):
 
     # -- the event dispatcher (webhook deliveries' jobs, out of the request) --------
     @api.model
-    def _tc_dispatcher(self):
-        """The dispatcher's cron when it can run, and whether it is already
-        asked to (a trigger waits): one query. No cron (removed or archived by
-        hand): ``None``, and the caller queues the job itself."""
-        # the xmlid is cached by the registry (``env.ref`` would also query the
-        # row's existence: the query below tells)
+    def _tc_dispatcher_id(self):
+        """The dispatcher's cron id (the xmlid is cached by the registry; whether
+        it exists and is active is read with the insert), flushed: the insert's
+        statement reads its ``active`` in SQL."""
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
             DISPATCH_CRON, raise_if_not_found=False
         )
-        if not cron_id:
-            return None, False
-        self.env["ir.cron"].flush_model(["active"])
-        # a trigger due by now (clock time: the request's transaction may be older
-        # than a trigger another request just committed)
-        self.env.cr.execute(
-            """
-            SELECT c.active, EXISTS (
-                SELECT 1 FROM ir_cron_trigger t WHERE t.cron_id = c.id
-                AND t.call_at <= (clock_timestamp() at time zone 'UTC'))
-              FROM ir_cron c WHERE c.id = %s
-            """,
-            [cron_id],
-        )
-        active, waiting = self.env.cr.fetchone() or (False, False)
-        return (self.env["ir.cron"].browse(cron_id) if active else None), waiting
+        if cron_id:
+            self.env["ir.cron"].flush_model(["active"])
+        return cron_id or None
 
     @api.model
     def _tc_wake_dispatcher(self, cron, waiting):
