@@ -398,12 +398,9 @@ class Cluster:
         )  # fmt: skip
 
     def _installed(self, module):
-        out = subprocess.run(
-            ["psql", "-d", self.db, "-Atc",
-             f"SELECT state FROM ir_module_module WHERE name = '{module}'"],
-            capture_output=True, text=True, check=False,
-        ).stdout.strip()  # fmt: skip
-        return out == "installed"
+        return self._psql(
+            f"SELECT state FROM ir_module_module WHERE name = '{module}'"
+        ) == ["installed"]
 
     def prepare(self, migrate_from=None):
         """Make the database ready for many nodes (idempotent): install

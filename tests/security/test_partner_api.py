@@ -3,13 +3,15 @@
 Partner API (``/tc/partner/jsonrpc``): parameters of the wrong JSON type answer
 -32602 and store nothing; another partner's order answers exactly like an unknown
 one; a review attaches only to customers of the caller; JWTs without ``exp`` or
-with a foreign ``aud`` / ``iss`` are refused. Webhook (``/tc/webhooks/events``): a
-delivery that is not signed with the configured secret answers 4xx and stores
-nothing.
+with a foreign ``aud`` / ``iss`` are refused; calls that fail count against the
+key's limit like the others. Webhook (``/tc/webhooks/events``): a delivery that is
+not signed with the configured secret answers 4xx and stores nothing; one signed
+delivery replayed many times at once is stored once and gets one job.
 """
 
 import concurrent.futures
 import json
+import re
 import time
 from datetime import datetime, timezone
 
@@ -379,3 +381,75 @@ def test_partner_jwt_rate_limit_holds_across_workers(server, partner_keys):
         statuses = list(pool.map(call, range(121)))
     assert statuses.count(200) <= 60, {s: statuses.count(s) for s in set(statuses)}
     assert statuses.count(429) >= 61
+
+
+def test_partner_key_failing_calls_still_count(admin, db):
+    """A partner cannot spend unlimited calls by making them fail: wrong parameter
+    types (-32602) and unknown methods count against the key's limit (the count
+    is committed before the call runs), so once the limit is spent a valid call
+    answers 429."""
+    partner = admin.call(
+        "res.partner",
+        "create",
+        {"name": f"Sec limited {RUN}", "is_company": True, "ref": f"SEC-L-{RUN}"},
+    )
+    key = admin.call(
+        "tc.partner.api.key",
+        "create",
+        {"name": "sec limited", "partner_id": partner, "rate_limit": 4},
+    )
+    shown = admin.call("tc.partner.api.key", "action_generate", [key])
+    token = re.search(r"tcp_[A-Za-z0-9]+_[A-Za-z0-9_-]+", str(shown)).group(0)
+    base = admin.base
+    if time.time() % 60 > 50:  # the calls inside one rate window
+        time.sleep(61 - time.time() % 60)
+    failing = [
+        rpc(base, token, "case.status", {"case_id": "43"}),
+        rpc(base, token, "no.such.method", {}),
+        rpc(base, token, "reconciliation.mismatches", {"limit": "10"}),
+        rpc(base, token, "case.open", {"subject": "sec", "unknown_param": 1}),
+    ]
+    assert [body["error"]["code"] for _status, body in failing] == [
+        -32602,
+        -32601,
+        -32602,
+        -32602,
+    ], failing
+    status, body = rpc(base, token, "reconciliation.mismatches", {})
+    assert status == 429 and "result" not in body, (status, body)
+    assert (
+        db.value("SELECT rate_count FROM tc_partner_api_key WHERE id = %s", (key,)) == 5
+    )
+
+
+def test_webhook_replayed_at_once_is_stored_once_with_one_job(server, db):
+    """The same signed delivery sent 12 times at once through nginx (both web
+    nodes): one row, answered 202 once and 200 for the rest; the jobs node's
+    event dispatcher then queues exactly one job for it."""
+    event_id = f"sec-{RUN}-replayed"
+    body, headers = _delivery(server.secret, event_id)
+
+    def send(_n):
+        return requests.post(
+            server.base + "/tc/webhooks/events", data=body, headers=headers, timeout=30
+        ).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        statuses = sorted(pool.map(send, range(12)))
+    assert statuses == [200] * 11 + [202], statuses
+    row = "SELECT id, awaiting_job FROM tc_event WHERE event_id = %s"
+    assert (
+        db.value("SELECT count(*) FROM tc_event WHERE event_id = %s", (event_id,)) == 1
+    )
+    deadline = time.monotonic() + 120
+    while db.all(row, (event_id,))[0]["awaiting_job"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    stored = db.all(row, (event_id,))[0]
+    assert not stored["awaiting_job"], "the dispatcher did not queue it"
+    assert (
+        db.value(
+            "SELECT count(*) FROM queue_job WHERE identity_key = %s",
+            (f"tc.event:{stored['id']}",),
+        )
+        == 1
+    )

@@ -254,7 +254,12 @@ class TcEvent(models.Model):
         # what the caller logs under is known: not read back (a query per delivery)
         self.env.cache.update(event, self._fields["correlation_id"], [correlation_id])
         if dispatch and row[1]:
-            self._tc_wake_dispatcher(self.env["ir.cron"].browse(cron_id), row[2])
+            # wake the jobs node's dispatcher (Odoo's cron trigger: a row, and a
+            # NOTIFY after the commit); while a trigger waits, its next run takes
+            # this event too. A trigger a finishing run consumed before this
+            # commit: the cron's next run (every minute), or the re-queue cron.
+            if not row[2]:
+                self.env["ir.cron"].browse(cron_id).sudo()._trigger()
         elif dispatch:  # no dispatcher to run it (removed or archived by hand)
             event._tc_schedule()
         else:
@@ -305,17 +310,6 @@ class TcEvent(models.Model):
         if cron_id:
             self.env["ir.cron"].flush_model(["active"])
         return cron_id or None
-
-    @api.model
-    def _tc_wake_dispatcher(self, cron, waiting):
-        """Ask the jobs node's cron to queue the jobs of newly stored events (an
-        ``ir.cron`` trigger: its row, and a NOTIFY after the commit that wakes the
-        cron threads). While a trigger is already waiting, one more is not
-        needed: the dispatcher's next run takes every event stored by then. A
-        delivery whose trigger a finishing run consumed is taken by the cron's
-        next run (every minute) or, failing that, by the re-queue cron."""
-        if not waiting:
-            cron.sudo()._trigger()
 
     @api.model
     def _cron_dispatch_events(self, limit=DISPATCH_BATCH):
